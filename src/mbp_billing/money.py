@@ -1,0 +1,99 @@
+"""Money: parsing to :class:`~decimal.Decimal` and the single rounding policy.
+
+Amounts are ``Decimal`` built from ``str``, ``int`` or ``Decimal``; a
+``float`` is refused because it cannot represent cents exactly.  Rounding
+happens in exactly one place, :func:`round_money`, half-up to the minor unit
+of the euro as published in CLDR (via Babel).
+
+>>> parse_amount("7000.00", "annual_fee")
+Decimal('7000.00')
+>>> round_money(Decimal("1200.06") / 12)
+Decimal('100.01')
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Final
+
+from babel.numbers import get_currency_precision
+
+from .errors import InvalidValue
+
+__all__ = ["CENT", "CURRENCY", "money_str", "parse_amount", "round_money"]
+
+CURRENCY: Final = "EUR"
+#: The euro's minor unit, from CLDR (2 decimals).
+CENT: Final = Decimal(1).scaleb(-get_currency_precision(CURRENCY))
+
+
+def round_money(value: Decimal) -> Decimal:
+    """Round an exact amount once, to the cent, half-up.  # R4, Annex 2 §1
+
+    >>> round_money(Decimal("100.005"))
+    Decimal('100.01')
+    >>> round_money(Decimal("100.0049999"))
+    Decimal('100.00')
+    """
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_amount(value: object, field: str, *, positive: bool = True) -> Decimal:
+    """Parse a money amount given as ``str``, ``int`` or ``Decimal``.
+
+    Args:
+        value: the amount; a float is refused with the fix in the message.
+        field: the input's name, used in error messages.
+        positive: refuse zero and negative amounts.
+
+    Returns:
+        The amount with exactly two decimals.
+
+    Raises:
+        InvalidValue: for a float, a non-number, more than two decimals, or a
+            non-positive amount when ``positive``.
+
+    >>> parse_amount(3500, "annual_fee")
+    Decimal('3500.00')
+    >>> parse_amount(600.6, "annual_fee")
+    Traceback (most recent call last):
+    ...
+    mbp_billing.errors.InvalidValue: annual_fee 600.6: a float cannot hold cents exactly; pass '600.60', not 600.6
+    """
+    if isinstance(value, bool):
+        raise InvalidValue(field, value, "must be an amount in euro, such as '3500.00'")
+    if isinstance(value, float):
+        raise InvalidValue(
+            field, value,
+            f"a float cannot hold cents exactly; pass '{value:.2f}', not {value!r}",
+        )
+    if isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, str):
+        text = value.strip().replace("€", "").replace("EUR", "").strip()
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise InvalidValue(
+                field, value, "is not an amount; write it like '3500.00'"
+            ) from None
+    else:
+        raise InvalidValue(field, value, "must be a string or integer amount such as '3500.00'")
+    if not amount.is_finite():
+        raise InvalidValue(field, value, "must be a finite amount such as '3500.00'")
+    if amount != amount.quantize(CENT):
+        raise InvalidValue(field, value, "has more than two decimals; give it to the cent")
+    if positive and amount <= 0:
+        raise InvalidValue(field, value, "must be more than zero")
+    return amount.quantize(CENT)
+
+
+def money_str(value: Decimal) -> str:
+    """The plain machine form of an amount: two decimals, dot, no grouping.
+
+    >>> money_str(Decimal("7000"))
+    '7000.00'
+    """
+    return str(value.quantize(CENT))

@@ -1,0 +1,143 @@
+"""The two parties of every invoice: the seller EV DV and the buyer.
+
+Enterprise (KBO) numbers and the IBAN are validated with python-stdnum; no
+check digit is computed by hand here.
+
+>>> SELLER.enterprise_number_display
+'0643.634.986'
+>>> Party(name="Gemeente Voorbeeld", kbo="0207.123.407", street="Marktplein 1",
+...       postcode="9999", city="Voorbeeld").kbo
+'0207123407'
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import attrs
+from stdnum import exceptions as stdnum_errors
+from stdnum.be import iban as be_iban
+from stdnum.be import vat as be_vat
+
+from .errors import InvalidValue
+
+__all__ = [
+    "BUYER_FIELDS",
+    "SELLER",
+    "SELLER_BIC",
+    "SELLER_IBAN",
+    "Party",
+    "normalize_iban",
+    "normalize_kbo",
+]
+
+
+def normalize_kbo(value: object, field: str = "kbo") -> str:
+    """Validate a Belgian enterprise number and return its 10 digits.
+
+    >>> normalize_kbo("BE 0643.634.986")
+    '0643634986'
+    >>> normalize_kbo("0643.634.987")
+    Traceback (most recent call last):
+    ...
+    mbp_billing.errors.InvalidValue: kbo '0643.634.987': is not a valid Belgian enterprise number (check digits do not match); copy it from the KBO, e.g. '0207.123.407'
+    """
+    if not isinstance(value, str):
+        raise InvalidValue(field, value, "must be a string such as '0207.123.407'")
+    try:
+        digits = be_vat.validate(value)
+    except stdnum_errors.ValidationError as exc:
+        why = {
+            stdnum_errors.InvalidChecksum: "check digits do not match",
+            stdnum_errors.InvalidLength: "wrong number of digits",
+            stdnum_errors.InvalidFormat: "not ten digits",
+        }.get(type(exc), "malformed")
+        raise InvalidValue(
+            field, value,
+            f"is not a valid Belgian enterprise number ({why}); "
+            "copy it from the KBO, e.g. '0207.123.407'",
+        ) from None
+    return str(digits)
+
+
+def normalize_iban(value: str, field: str = "iban") -> str:
+    """Validate a Belgian IBAN and return it compact (no spaces)."""
+    try:
+        return str(be_iban.validate(value))
+    except stdnum_errors.ValidationError:
+        raise InvalidValue(field, value, "is not a valid Belgian IBAN") from None
+
+
+def _required_text(instance: Party, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue(f"buyer.{attribute.name}", value, "is required; give non-empty text")
+
+
+def _kbo(value: object) -> str:
+    return normalize_kbo(value, "buyer.kbo")
+
+
+def _optional_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidValue("buyer.reference", value, "must be text")
+    return value.strip() or None
+
+
+@attrs.frozen
+class Party:
+    """A legal person on an invoice, identified by its enterprise number.
+
+    ``kbo`` is stored as 10 digits whatever form was given.  ``reference`` is
+    the buyer's own order or purchase-order reference (Peppol BuyerReference).
+    """
+
+    name: str = attrs.field(validator=_required_text)
+    kbo: str = attrs.field(converter=_kbo)
+    street: str = attrs.field(validator=_required_text)
+    postcode: str = attrs.field(validator=_required_text)
+    city: str = attrs.field(validator=_required_text)
+    reference: str | None = attrs.field(default=None, converter=_optional_text)
+    country: str = "BE"
+
+    @property
+    def enterprise_number_display(self) -> str:
+        """The enterprise number as printed: ``0643.634.986``."""
+        k = self.kbo
+        return f"{k[:4]}.{k[4:7]}.{k[7:]}"
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any], where: str = "buyer") -> Party:
+        """Build a buyer from a ``[buyer]`` table, refusing unknown or missing keys."""
+        unknown = sorted(set(data) - set(BUYER_FIELDS))
+        if unknown:
+            raise InvalidValue(
+                f"{where}.{unknown[0]}", data[unknown[0]],
+                f"unknown key in [{where}]; allowed keys are {', '.join(BUYER_FIELDS)}",
+            )
+        missing = [k for k in BUYER_FIELDS if k != "reference" and k not in data]
+        if missing:
+            raise InvalidValue(
+                f"{where}.{missing[0]}", None,
+                f"is missing from [{where}]; add {missing[0]} = \"...\"",
+            )
+        return cls(**{k: data[k] for k in BUYER_FIELDS if k in data})
+
+
+#: The keys of a ``[buyer]`` table, in order.
+BUYER_FIELDS: Final = ("name", "kbo", "street", "postcode", "city", "reference")
+
+#: The account of EV DV for every payment.  # R11, Annex 2 §2
+SELLER_IBAN: Final = normalize_iban("BE86 3751 1175 0850", "seller.iban")
+#: BIC of the bank that holds :data:`SELLER_IBAN`, derived by python-stdnum.
+SELLER_BIC: Final = str(be_iban.to_bic(SELLER_IBAN))
+
+#: Eigen Vermogen Digitaal Vlaanderen, the invoicing party.  # Parties, Annex 2 §2
+SELLER: Final = Party(
+    name="Eigen Vermogen Digitaal Vlaanderen",
+    kbo="0643.634.986",
+    street="Havenlaan 88",
+    postcode="1000",
+    city="Brussel",
+)

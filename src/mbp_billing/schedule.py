@@ -1,0 +1,351 @@
+"""The billing schedule: one charge per calendar year (R2-R5, R8).
+
+:func:`build_schedule` turns an :class:`~mbp_billing.agreement.Agreement`
+into the charges it implies, oldest first.  Every :class:`Charge` can
+explain itself step by step, citing the rule for each step.
+
+>>> from datetime import date
+>>> from mbp_billing.agreement import Agreement
+>>> a = Agreement(signed_on=date(2023, 2, 10), population=32000,
+...               app_store_live_on=date(2023, 6, 20), play_store_live_on=date(2023, 7, 3))
+>>> for c in build_schedule(a, through=2025):
+...     print(c.year, c.kind, c.months, c.amount)
+2023 first 6 3500.00
+2024 annual 12 7000.00
+2025 annual 12 7000.00
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+import attrs
+
+from .agreement import Agreement
+from .errors import InvalidValue, NotBillable
+from .money import money_str
+from .proration import EARLIEST_BILLING_START, months_billed, months_fraction, prorated_amount
+from .tariff import DEFAULT_TARIFF_BOOK, TariffBook, Tier, check_population
+
+__all__ = [
+    "Charge",
+    "ChargeKind",
+    "EndPolicy",
+    "Schedule",
+    "Step",
+    "build_schedule",
+    "quote",
+]
+
+ChargeKind = Literal["first", "annual"]
+
+
+class EndPolicy(enum.Enum):
+    """What happens to the year in which the agreement ends.  # R8 (policy)
+
+    ``NO_REFUND`` (default): an annual invoice issued because the agreement
+    was in force on 1 January stays due in full; the agreement gives no
+    refund.  ``PRO_RATA``: the final year is billed (or credited down) to the
+    months in force, the month of the end counting in full.
+    """
+
+    NO_REFUND = "no-refund"
+    PRO_RATA = "pro-rata"
+
+
+@attrs.frozen
+class Step:
+    """One step of an explanation: the rule it applies and what it found."""
+
+    rule: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"[{self.rule}] {self.text}"
+
+
+@attrs.frozen
+class Charge:
+    """What is owed for one calendar year, and why.
+
+    Attributes:
+        year: the calendar year billed.
+        kind: ``"first"`` (pro-rated first year, R4) or ``"annual"`` (R5).
+        months: months billed, 1..12.
+        annual_fee: the fee for a full year (R1, R9).
+        amount: ``annual_fee x months / 12`` rounded once, half-up (R4).
+        period_start, period_end: the service period, inclusive.
+        tier: the population tier, or ``None`` when the fee was stated.
+        final: this is the year in which the agreement ends (R8).
+        steps: the explanation, one :class:`Step` per rule applied.
+    """
+
+    year: int
+    kind: ChargeKind
+    months: int
+    annual_fee: Decimal
+    amount: Decimal
+    period_start: date
+    period_end: date
+    tier: Tier | None = None
+    final: bool = False
+    steps: tuple[Step, ...] = attrs.field(default=(), repr=False, eq=False)
+
+    @property
+    def is_prorated(self) -> bool:
+        """Whether fewer than 12 months are billed."""
+        return self.months < 12
+
+    def explain(self) -> str:
+        """The computation of this charge, one rule-cited line per step."""
+        head = f"{self.year} {self.kind}: {money_str(self.amount)} EUR"
+        return "\n".join([head, *(f"  {step}" for step in self.steps)])
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-ready dict: amounts as two-decimal strings, dates ISO."""
+        return {
+            "year": self.year,
+            "kind": self.kind,
+            "months": self.months,
+            "annual_fee": money_str(self.annual_fee),
+            "amount": money_str(self.amount),
+            "period_start": self.period_start.isoformat(),
+            "period_end": self.period_end.isoformat(),
+            "tier": None if self.tier is None else self.tier.number,
+            "final": self.final,
+            "explanation": [str(s) for s in self.steps],
+        }
+
+
+@attrs.frozen
+class Schedule(Sequence[Charge]):
+    """The charges of one agreement, one per calendar year, oldest first."""
+
+    agreement: Agreement = attrs.field(repr=False)
+    through: int
+    charges: tuple[Charge, ...]
+    policy: EndPolicy = EndPolicy.NO_REFUND
+
+    def __len__(self) -> int:
+        return len(self.charges)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.charges[index]
+
+    def __iter__(self) -> Iterator[Charge]:
+        return iter(self.charges)
+
+    def for_year(self, year: int) -> Charge:
+        """The charge of ``year``.
+
+        Raises:
+            NotBillable: when the rules give no charge for that year.
+        """
+        for charge in self.charges:
+            if charge.year == year:
+                return charge
+        raise NotBillable("year", year, _why_no_charge(self, year))
+
+    @property
+    def total(self) -> Decimal:
+        """Sum of the charges' amounts."""
+        return sum((c.amount for c in self.charges), Decimal("0.00"))
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Every charge as a JSON-ready dict."""
+        return [c.to_record() for c in self.charges]
+
+    def explain(self) -> str:
+        """The explanation of every charge."""
+        return "\n".join(c.explain() for c in self.charges)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{c.year}</td><td>{c.kind}</td><td>{c.months}</td>"
+            f"<td>{money_str(c.annual_fee)}</td><td>{money_str(c.amount)}</td>"
+            f"<td>{c.period_start.isoformat()}</td><td>{c.period_end.isoformat()}</td></tr>"
+            for c in self.charges
+        )
+        return ("<table><thead><tr><th>year</th><th>kind</th><th>months</th>"
+                "<th>annual_fee</th><th>amount</th><th>period_start</th><th>period_end</th>"
+                f"</tr></thead><tbody>{rows}</tbody></table>")
+
+
+def _why_no_charge(schedule: Schedule, year: int) -> str:
+    a = schedule.agreement
+    start = a.billing_start
+    if start is None:
+        return ("no charge: the app is not yet live in both stores (R2); "
+                "add app_store_live_on and play_store_live_on")
+    if year < start.year:
+        return f"no charge: billing starts on {start.isoformat()} (R2, R3); pick {start.year} or later"
+    if year > schedule.through:
+        return f"no charge computed beyond {schedule.through}; raise --through"
+    ends = a.ends_on
+    if ends is not None:
+        return (f"no charge: the agreement ends on {ends.isoformat()} and is not in force "
+                f"on 1 January {year} (R5, R7)")
+    return f"no charge for {year}"
+
+
+def _fee_steps(agreement: Agreement, year: int) -> list[Step]:
+    basis, from_year = agreement.basis_for(year)
+    source = "the agreement" if from_year is None else f"the amendment from {from_year} (R9)"
+    if basis.annual_fee is not None:
+        return [Step("R1", f"annual fee {money_str(basis.annual_fee)} EUR as stated in {source}")]
+    assert basis.population is not None
+    tier = agreement.tariff.tier_for(basis.population, year)
+    observed = ("" if from_year is not None or agreement.population_year is None
+                else f" on 1 January {agreement.population_year}")
+    bound = ("more than the previous bound" if tier.max_population is None
+             else f"up to and including {tier.max_population:,}")
+    return [Step(
+        "R1",
+        f"population {basis.population:,}{observed} from {source} is tier {tier.number} "
+        f"({bound} inhabitants; tariff of {agreement.tariff.for_year(year).valid_from}): "
+        f"{money_str(tier.annual_fee)} EUR a year",
+    )]
+
+
+def _start_steps(agreement: Agreement, start: date) -> list[Step]:
+    app, play = agreement.app_store_live_on, agreement.play_store_live_on
+    assert app is not None and play is not None
+    if app == play:
+        which = "both stores on the same day"
+    else:
+        which = "the Play Store is later" if play > app else "the App Store is later"
+    steps = [Step("R2", f"App Store {app.isoformat()}, Play Store {play.isoformat()}: "
+                        f"go-live {max(app, play).isoformat()} ({which})")]
+    if max(app, play) < EARLIEST_BILLING_START:
+        steps.append(Step("R3", f"go-live is before January 2023: billing starts on "
+                                f"{EARLIEST_BILLING_START.isoformat()}"))
+    else:
+        steps.append(Step("R3", f"billing starts on {start.isoformat()}, the first day of the "
+                                "go-live month (not before January 2023)"))
+    return steps
+
+
+def _amount_step(annual_fee: Decimal, months: int, amount: Decimal, rule: str) -> Step:
+    share = months_fraction(months)
+    exact = annual_fee * share.numerator / share.denominator
+    if months == 12:
+        return Step(rule, f"12 of 12 months: the full annual fee {money_str(amount)} EUR")
+    if exact == amount:
+        return Step(rule, f"{money_str(annual_fee)} x {months}/12 = {money_str(amount)} EUR exactly")
+    return Step(rule, f"{money_str(annual_fee)} x {months}/12 = {exact.normalize():f}..., "
+                      f"rounded once, half-up to the cent: {money_str(amount)} EUR")
+
+
+def _month_span(first: date, last: date) -> str:
+    return f"{first.strftime('%m/%Y')} to {last.strftime('%m/%Y')}"
+
+
+def build_schedule(
+    agreement: Agreement,
+    through: int,
+    *,
+    policy: EndPolicy = EndPolicy.NO_REFUND,
+) -> Schedule:
+    """Every charge of ``agreement`` from the first billed year to ``through``.
+
+    One charge per calendar year, contiguous, none before 2023 (R3), none in
+    a year the agreement is not in force on 1 January (R5), none after the
+    end date (R7).  The first year is pro-rated (R4); the final year follows
+    ``policy`` (R8).
+
+    Args:
+        agreement: the agreement.
+        through: last calendar year to include.
+        policy: the R8 treatment of the year the agreement ends.
+
+    Returns:
+        The :class:`Schedule`; empty while the app is not live in both stores.
+    """
+    if isinstance(through, bool) or not isinstance(through, int):
+        raise InvalidValue("through", through, "must be a calendar year such as 2026")
+    charges: list[Charge] = []
+    start = agreement.billing_start
+    ends = agreement.ends_on
+    if start is None or (ends is not None and ends < start):
+        return Schedule(agreement, through, (), policy)
+    for year in range(start.year, through + 1):
+        first = year == start.year
+        period_start = start if first else date(year, 1, 1)
+        if not first and not agreement.in_force_on(period_start):
+            break  # R5: only years in force on 1 January
+        fee = agreement.annual_fee_for(year)
+        steps = _fee_steps(agreement, year)
+        months = months_billed(start) if first else 12
+        period_end = date(year, 12, 31)
+        rule = "R4" if first else "R5"
+        if first:
+            steps += _start_steps(agreement, start)
+            steps.append(Step("R4", f"months = 13 - {start.month} = {months} "
+                                    f"({_month_span(start, period_end)}; the go-live month "
+                                    "counts in full)"))
+        else:
+            steps.append(Step("R5", f"in force on 1 January {year}: renewal for "
+                                    f"{year}-01-01 to {year}-12-31"))
+        final = ends is not None and ends <= date(year, 12, 31)
+        if final and ends is not None:
+            if policy is EndPolicy.PRO_RATA and ends < period_end:
+                months = ends.month - period_start.month + 1
+                period_end = ends
+                rule = "R8"
+                steps.append(Step("R8", f"agreement ends on {ends.isoformat()}; pro-rata policy: "
+                                        f"billed {months} months ({_month_span(period_start, ends)},"
+                                        " the last month counts in full)"))
+            else:
+                steps.append(Step("R8", f"agreement ends on {ends.isoformat()}; no-refund policy: "
+                                        "this year's invoice stays due as computed"))
+        amount = prorated_amount(fee, months)
+        steps.append(_amount_step(fee, months, amount, rule))
+        charges.append(Charge(
+            year=year, kind="first" if first else "annual", months=months, annual_fee=fee,
+            amount=amount, period_start=period_start, period_end=period_end,
+            tier=agreement.tier_for(year), final=final, steps=tuple(steps),
+        ))
+        if final:
+            break
+    return Schedule(agreement, through, tuple(charges), policy)
+
+
+def quote(
+    *,
+    app_store_live_on: date,
+    play_store_live_on: date,
+    population: int | None = None,
+    annual_fee: Decimal | str | int | None = None,
+    tariff: TariffBook = DEFAULT_TARIFF_BOOK,
+) -> Charge:
+    """The first (pro-rated) charge for a go-live, without a full agreement.
+
+    Give exactly one of ``population`` and ``annual_fee``.
+
+    >>> c = quote(population=32000, app_store_live_on=date(2023, 6, 20),
+    ...           play_store_live_on=date(2023, 7, 3))
+    >>> c.year, c.months, c.amount
+    (2023, 6, Decimal('3500.00'))
+
+    Raises:
+        InvalidValue: for both or neither of population and fee, or bad values.
+    """
+    if (population is None) == (annual_fee is None):
+        raise InvalidValue("population", population,
+                           "give exactly one of population and annual_fee")
+    if population is not None:
+        check_population(population)
+    live = max(app_store_live_on, play_store_live_on)
+    agreement = Agreement(
+        signed_on=min(live, EARLIEST_BILLING_START, app_store_live_on, play_store_live_on),
+        population=population, annual_fee=annual_fee,
+        app_store_live_on=app_store_live_on, play_store_live_on=play_store_live_on,
+        tariff=tariff,
+    )
+    start = agreement.billing_start
+    assert start is not None
+    return build_schedule(agreement, through=start.year).charges[0]

@@ -1,0 +1,154 @@
+"""The tariff: a fixed fee per calendar year by population tier (R1).
+
+The tariff is data.  A :class:`Tariff` is a table of tiers valid from a
+calendar year; a :class:`TariffBook` holds every version, so a later price
+change is a new table, not new code.
+
+>>> DEFAULT_TARIFF_BOOK.for_year(2026).tier_for(25_001)
+Tier(number=3, max_population=50000, annual_fee=Decimal('7000.00'))
+>>> DEFAULT_TARIFF_BOOK.fee_for(15_000, 2026)
+Decimal('3500.00')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from .errors import InvalidValue
+from .money import parse_amount
+
+__all__ = [
+    "DEFAULT_TARIFF",
+    "DEFAULT_TARIFF_BOOK",
+    "Tariff",
+    "TariffBook",
+    "Tier",
+    "check_population",
+]
+
+
+def check_population(value: object, field: str = "population") -> int:
+    """Return ``value`` as a population count, or raise.  # R1, Annex 2 §1
+
+    A population is the de jure number of inhabitants: a positive whole
+    number.  Booleans, floats (even ``15000.0``) and strings are refused.
+
+    >>> check_population(15000)
+    15000
+    >>> check_population(0)
+    Traceback (most recent call last):
+    ...
+    mbp_billing.errors.InvalidValue: population 0: must be a positive whole number of inhabitants, such as 15000
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidValue(
+            field, value, "must be a positive whole number of inhabitants, such as 15000"
+        )
+    return value
+
+
+@attrs.frozen
+class Tier:
+    """One row of the tariff: populations up to ``max_population`` inclusive.
+
+    ``max_population`` is ``None`` for the open top tier ("Meer dan 50.000").
+    """
+
+    number: int
+    max_population: int | None
+    annual_fee: Decimal
+
+    def label(self) -> str:
+        """A short Dutch-style description of the bound, e.g. ``'<= 15000'``."""
+        return "open" if self.max_population is None else f"<= {self.max_population}"
+
+
+def _tiers_ascending(instance: Any, attribute: Any, value: tuple[Tier, ...]) -> None:
+    bounds = [t.max_population for t in value]
+    if not value or bounds[-1] is not None or any(b is None for b in bounds[:-1]):
+        raise InvalidValue("tiers", bounds, "the last tier, and only it, must be open-ended")
+    closed = [b for b in bounds if b is not None]
+    if closed != sorted(set(closed)):
+        raise InvalidValue("tiers", bounds, "upper bounds must strictly ascend")
+
+
+@attrs.frozen
+class Tariff:
+    """A tariff table valid from 1 January of ``valid_from``.  # R1, Annex 2 §1"""
+
+    valid_from: int
+    tiers: tuple[Tier, ...] = attrs.field(validator=_tiers_ascending)
+
+    @classmethod
+    def from_bounds(
+        cls, valid_from: int, rows: Sequence[tuple[int | None, str | int | Decimal]]
+    ) -> Tariff:
+        """Build a tariff from ``(max_population, annual_fee)`` rows.
+
+        >>> Tariff.from_bounds(2030, [(20000, "4000.00"), (None, "9000.00")]).tiers[1]
+        Tier(number=2, max_population=None, annual_fee=Decimal('9000.00'))
+        """
+        tiers = tuple(
+            Tier(i, bound, parse_amount(fee, f"tiers[{i}].annual_fee"))
+            for i, (bound, fee) in enumerate(rows, start=1)
+        )
+        return cls(valid_from, tiers)
+
+    def tier_for(self, population: int) -> Tier:
+        """The tier of a population; upper bounds are inclusive.  # R1 reading
+
+        "Tussen 15.000 en 25.000" and "Tot 15.000" overlap at 15,000; the only
+        reading consistent with "Meer dan 50.000" (strictly more) takes every
+        upper bound as inclusive.
+        """
+        population = check_population(population)
+        for tier in self.tiers:
+            if tier.max_population is None or population <= tier.max_population:
+                return tier
+        raise AssertionError("unreachable: the last tier is open")  # pragma: no cover
+
+    def fee_for(self, population: int) -> Decimal:
+        """The annual fee for a population under this table."""
+        return self.tier_for(population).annual_fee
+
+
+def _versions_ascending(instance: Any, attribute: Any, value: tuple[Tariff, ...]) -> None:
+    years = [t.valid_from for t in value]
+    if not years or years != sorted(set(years)):
+        raise InvalidValue("tariffs", years, "need at least one version, in strictly ascending years")
+
+
+@attrs.frozen
+class TariffBook:
+    """Every version of the tariff, each valid from its year until the next."""
+
+    versions: tuple[Tariff, ...] = attrs.field(validator=_versions_ascending)
+
+    def for_year(self, year: int) -> Tariff:
+        """The table that applies in calendar ``year``."""
+        applicable = [t for t in self.versions if t.valid_from <= year]
+        if not applicable:
+            raise InvalidValue(
+                "year", year, f"no tariff applies before {self.versions[0].valid_from}"
+            )
+        return applicable[-1]
+
+    def tier_for(self, population: int, year: int) -> Tier:
+        """The tier of ``population`` under the table of ``year``."""
+        return self.for_year(year).tier_for(population)
+
+    def fee_for(self, population: int, year: int) -> Decimal:
+        """The annual fee of ``population`` under the table of ``year``."""
+        return self.for_year(year).fee_for(population)
+
+
+#: The tariff of Annex 2 §1 of the agreement, applicable from 2023.  # R1
+DEFAULT_TARIFF: Tariff = Tariff.from_bounds(
+    2023,
+    [(15_000, "3500.00"), (25_000, "5000.00"), (50_000, "7000.00"), (None, "10000.00")],
+)
+DEFAULT_TARIFF_BOOK: TariffBook = TariffBook((DEFAULT_TARIFF,))
