@@ -81,6 +81,8 @@ class Charge:
         period_start, period_end: the service period, inclusive.
         tier: the population tier, or ``None`` when the fee was stated.
         final: this is the year in which the agreement ends (R8).
+        billable_from: the earliest invoice date: the go-live date for the
+            first year (R2, R4), 1 January for a renewal (R5).
         steps: the explanation, one :class:`Step` per rule applied.
     """
 
@@ -93,7 +95,13 @@ class Charge:
     period_end: date
     tier: Tier | None = None
     final: bool = False
+    billable_from: date | None = None
     steps: tuple[Step, ...] = attrs.field(default=(), repr=False, eq=False)
+
+    @property
+    def earliest_invoice_date(self) -> date:
+        """The first day an invoice for this charge may carry (R4, R5)."""
+        return self.billable_from or self.period_start
 
     @property
     def is_prorated(self) -> bool:
@@ -307,7 +315,10 @@ def build_schedule(
         charges.append(Charge(
             year=year, kind="first" if first else "annual", months=months, annual_fee=fee,
             amount=amount, period_start=period_start, period_end=period_end,
-            tier=agreement.tier_for(year), final=final, steps=tuple(steps),
+            tier=agreement.tier_for(year), final=final,
+            billable_from=max(agreement.go_live or period_start, period_start) if first
+            else period_start,
+            steps=tuple(steps),
         ))
         if final:
             break
