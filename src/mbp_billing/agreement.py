@@ -104,6 +104,10 @@ def _check_year(value: object, field: str) -> int:
     return value
 
 
+def _amendment_fee(value: object) -> Decimal | None:
+    return None if value is None else parse_amount(value, "amendments.annual_fee")
+
+
 @attrs.frozen
 class FeeBasis:
     """What fixes the annual fee from a year on: a population or a stated fee."""
@@ -122,7 +126,7 @@ class Amendment:
 
     from_year: int
     population: int | None = None
-    annual_fee: Decimal | None = None
+    annual_fee: Decimal | None = attrs.field(default=None, converter=_amendment_fee)
 
     def __attrs_post_init__(self) -> None:
         _check_year(self.from_year, "amendments.from_year")
@@ -236,6 +240,16 @@ class Agreement:
                 )
         if self.notice_sent_on is not None:
             termination(self.signed_on, self.notice_sent_on)
+        for amendment in self.amendments:
+            if amendment.population is not None and amendment.annual_fee is not None:
+                tier = self.tariff.tier_for(amendment.population, amendment.from_year)
+                if tier.annual_fee != amendment.annual_fee:
+                    raise InvalidValue(
+                        "amendments.annual_fee", str(amendment.annual_fee),
+                        f"disagrees with the tariff: the amendment from {amendment.from_year} "
+                        f"gives population {amendment.population}, tier {tier.number} at "
+                        f"{tier.annual_fee} a year (R1, R9); state only one of them",
+                    )
         years = [a.from_year for a in self.amendments]
         if len(years) != len(set(years)):
             raise InvalidValue(
@@ -320,7 +334,8 @@ class Agreement:
         if buyer is not None and not isinstance(buyer, Mapping):
             raise InvalidValue("buyer", buyer, "must be a [buyer] table")
         raw_amendments = data.get("amendments", [])
-        if not isinstance(raw_amendments, list):
+        if not isinstance(raw_amendments, list) or not all(
+                isinstance(a, Mapping) for a in raw_amendments):
             raise InvalidValue("amendments", raw_amendments, "must be [[amendments]] tables")
         return cls(
             signed_on=data["signed_on"],
@@ -349,6 +364,8 @@ class Agreement:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise InvalidValue("agreement", str(path), f"cannot be read ({exc.strerror})") from None
+        except UnicodeDecodeError:
+            raise InvalidValue("agreement", str(path), "is not UTF-8 text; save it as UTF-8 TOML") from None
         return cls.from_toml_text(text, tariff=tariff, name=str(path))
 
     @classmethod

@@ -12,11 +12,20 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from .agreement import Agreement, parse_date
+from .audit import verify
+from .documents import Invoice
 from .errors import BillingError, InvalidValue
+from .examples import example_agreement
+from .issuing import Issued, credit_invoice, issue_invoice
+from .ledger import build_ledger, import_bank_lines
 from .money import money_str, parse_amount
+from .portfolio import PortfolioError, load_portfolio
+from .register import Register, default_register_path
+from .runs import run_portfolio
 from .schedule import Charge, EndPolicy, build_schedule, quote
 from .term import termination
 
@@ -98,6 +107,10 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
                                "give either --go-live or both store dates, not both")
         app = play = args.go_live
     else:
+        if args.app_store is None and args.play_store is None:
+            raise InvalidValue("--go-live", None,
+                               "no go-live date given; add --go-live DATE, or both "
+                               "--app-store DATE and --play-store DATE (R2)")
         if args.app_store is None or args.play_store is None:
             given = "--app-store" if args.app_store else "--play-store"
             missing = "--play-store" if args.app_store else "--app-store"
@@ -174,6 +187,189 @@ def _cmd_term(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+# -- invoice and credit --------------------------------------------------------
+
+#: Default output directory of invoice files.
+DEFAULT_OUT = Path("invoices")
+#: Output directory of ``invoice --example``.
+EXAMPLE_OUT = Path("example-invoices")
+
+
+def _register_path(args: argparse.Namespace, fallback: Path | None = None) -> Path:
+    if args.register is not None:
+        return Path(args.register)
+    if fallback is not None:
+        return fallback
+    return default_register_path()
+
+
+def _emit_issued(issued: Issued, args: argparse.Namespace, out: TextIO, noun: str) -> None:
+    record = issued.to_record()
+    if args.json:
+        _dump(record, out)
+        return
+    state = "already issued" if not issued.new else "issued"
+    doc = issued.document
+    line = f"{noun} {issued.stored.number} {state}: {money_str(doc.total)} EUR"
+    if isinstance(doc, Invoice):
+        line += (f", dated {doc.issue_date.isoformat()}, due {doc.due_date.isoformat()}, "
+                 f"pay with {doc.structured_communication_display}")
+    else:
+        line += f", credits {doc.invoice_number}, dated {doc.issue_date.isoformat()}"
+    out.write(line + "\n")
+    for path in (issued.pdf_path, issued.xml_path):
+        if path is not None:
+            out.write(f"  {path}\n")
+
+
+def _cmd_invoice(args: argparse.Namespace, out: TextIO) -> int:
+    if args.example == (args.agreement is not None):
+        raise InvalidValue("AGREEMENT.toml", args.agreement,
+                           "give an agreement file or --example, not both or neither")
+    if args.example:
+        agreement = example_agreement()
+        out_dir = Path(args.out) if args.out else EXAMPLE_OUT
+        register_path = _register_path(args, out_dir / "example-register.sqlite3")
+        year = args.year
+        if year is None:
+            start = agreement.billing_start
+            assert start is not None
+            year = start.year
+    else:
+        agreement = Agreement.from_toml(args.agreement)
+        out_dir = Path(args.out) if args.out else DEFAULT_OUT
+        register_path = _register_path(args)
+        year = args.year
+        if year is None:
+            raise InvalidValue("--year", None, "is required; give the calendar year to invoice")
+    issue_date = args.date or args.today
+    with Register.open(register_path) as register:
+        issued = issue_invoice(agreement, year, issue_date=issue_date, register=register,
+                               out_dir=out_dir, locale=args.locale,
+                               policy=EndPolicy(args.end_policy))
+    _emit_issued(issued, args, out, "Invoice")
+    return 0
+
+
+def _cmd_credit(args: argparse.Namespace, out: TextIO) -> int:
+    issue_date = args.date or args.today
+    with Register.open(_register_path(args), create=False) as register:
+        issued = credit_invoice(args.number, reason=args.reason, issue_date=issue_date,
+                                register=register, out_dir=Path(args.out) if args.out
+                                else DEFAULT_OUT, amount=args.amount, locale=args.locale)
+    _emit_issued(issued, args, out, "Credit note")
+    return 0
+
+
+# -- run, verify, ledger, pay ---------------------------------------------------
+
+def _progress_bar(err: TextIO) -> Callable[[int, int], None] | None:
+    if not err.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        err.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            err.write("\n")
+        err.flush()
+    return show
+
+
+def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    portfolio = load_portfolio(args.portfolio)
+    issue_date = args.date or args.today
+    out_dir = Path(args.out) if args.out else DEFAULT_OUT
+    register_path = _register_path(args)
+    if args.dry_run and not register_path.exists():
+        register_path = Path(":memory:")
+    with Register.open(register_path) as register:
+        result = run_portfolio(
+            portfolio, args.through, issue_date=issue_date, register=register,
+            out_dir=out_dir, dry_run=args.dry_run, policy=EndPolicy(args.end_policy),
+            workers=args.workers, locale=args.locale, progress=_progress_bar(args.stderr))
+    if args.json:
+        _dump(result.to_record(), out)
+        return 0
+    verb = "would issue" if result.dry_run else "issued"
+    out.write(f"{len(portfolio)} agreements through {result.through}, dated "
+              f"{result.issue_date.isoformat()}: {verb} {len(result.issued)} invoice(s) "
+              f"for {money_str(result.total_amount)} EUR")
+    if result.credited:
+        out.write(f" and {len(result.credited)} credit note(s)")
+    out.write(f"; {result.already_issued} already issued; {result.not_yet_due} not yet due\n")
+    totals = result.totals_by_year_and_tier()
+    if totals:
+        out.write(f"  {'year':<6}{'tier':<6}{'count':>6}{'amount':>14}\n")
+        for row in totals:
+            out.write(f"  {row['year']:<6}{row['tier'] or '-'!s:<6}{row['count']:>6}"
+                      f"{row['amount']:>14}\n")
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+    with Register.open(_register_path(args), create=False) as register:
+        problems = verify(register, Path(args.out) if args.out else DEFAULT_OUT)
+        count = len(register.documents())
+    if args.json:
+        _dump({"documents": count, "problems": [str(p) for p in problems],
+               "ok": not problems}, out)
+    elif problems:
+        out.writelines(f"PROBLEM {p}\n" for p in problems)
+        out.write(f"{len(problems)} problem(s) in {count} document(s)\n")
+    else:
+        out.write(f"OK: {count} document(s); hash chain intact, numbering gapless, "
+                  "files match\n")
+    return 1 if problems else 0
+
+
+def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
+    with Register.open(_register_path(args), create=False) as register:
+        ledger = build_ledger(register, as_of=args.as_of)
+    if args.format == "json":
+        _dump(ledger.to_records(), out)
+    else:
+        out.write(ledger.to_csv())
+    return 0
+
+
+def _cmd_pay(args: argparse.Namespace, out: TextIO) -> int:
+    with Register.open(_register_path(args), create=False) as register:
+        if args.bank_csv is not None:
+            if args.number or args.amount is not None:
+                raise InvalidValue("--bank-csv", args.bank_csv,
+                                   "give either NUMBER --amount --date or --bank-csv, not both")
+            path = Path(args.bank_csv)
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except OSError as exc:
+                raise InvalidValue("--bank-csv", str(path),
+                                   f"cannot be read ({exc.strerror})") from None
+            result = import_bank_lines(register, text, source=path.name)
+            if args.json:
+                _dump(result.to_record(), out)
+            else:
+                out.write(f"{len(result.matched)} payment(s) recorded, "
+                          f"{len(result.already_recorded)} already recorded, "
+                          f"{len(result.unmatched)} unmatched\n")
+                out.writelines(f"  line {n}: {why}\n" for n, why in result.unmatched)
+            return 0
+        if not args.number or args.amount is None:
+            raise InvalidValue("NUMBER", args.number,
+                               "give an invoice number with --amount (and --date), or --bank-csv")
+        paid_on = args.date or args.today
+        payment = register.record_payment(args.number, args.amount, paid_on, source="manual")
+    record = {"number": payment.number, "amount": money_str(payment.amount),
+              "paid_on": payment.paid_on.isoformat()}
+    if args.json:
+        _dump(record, out)
+    else:
+        out.write(f"Payment of {record['amount']} EUR on {record['paid_on']} recorded "
+                  f"against {payment.number}\n")
+    return 0
+
+
 # -- parser -------------------------------------------------------------------
 
 _EPILOGS = {
@@ -185,6 +381,33 @@ _EPILOGS = {
   python -m mbp_billing schedule gemeente.toml --through 2027
   python -m mbp_billing schedule gemeente.toml --through 2027 --json --explain
   python -m mbp_billing schedule gemeente.toml --end-policy pro-rata""",
+    "invoice": """examples:
+  python -m mbp_billing invoice --example
+  python -m mbp_billing invoice gemeente.toml --year 2026 --date 2026-01-02 --out invoices
+  python -m mbp_billing invoice gemeente.toml --year 2026 --json --register /srv/mbp/register.sqlite3
+
+The register defaults to $MBP_BILLING_REGISTER, else ./mbp-billing-register.sqlite3.
+Asking again for the same year returns the invoice already issued.""",
+    "credit": """examples:
+  python -m mbp_billing credit F000012 --reason "wrong population figure"
+  python -m mbp_billing credit F000012 --reason "ended 2026-03-31 (R8)" --amount 1750.00 --json""",
+    "run": """examples:
+  python -m mbp_billing run portfolio/ --through 2026 --date 2026-01-02 --dry-run
+  python -m mbp_billing run portfolio/ --through 2026 --date 2026-01-02 --workers 2
+  python -m mbp_billing run agreements.csv --through 2026 --json --register /srv/mbp/register.sqlite3""",
+    "verify": """examples:
+  python -m mbp_billing verify
+  python -m mbp_billing verify --register /srv/mbp/register.sqlite3 --out /srv/mbp/invoices
+
+Exit code 0 when all is well, 1 when a problem is found (each is named).""",
+    "ledger": """examples:
+  python -m mbp_billing ledger --format csv > ledger.csv
+  python -m mbp_billing ledger --format json --as-of 2026-03-31""",
+    "pay": """examples:
+  python -m mbp_billing pay F000012 --amount 7000.00 --date 2026-01-20
+  python -m mbp_billing pay --bank-csv statement.csv
+
+The bank CSV needs a header with date,amount,communication.""",
     "term": """examples:
   python -m mbp_billing term --signed-on 2023-02-10 --notice-sent-on 2025-10-01
   python -m mbp_billing term --signed-on 2023-02-10 --notice-sent-on 2027-03-01 --json""",
@@ -238,7 +461,77 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--notice-sent-on", type=_date_arg("--notice-sent-on"), required=True,
                    metavar="DATE", help="date the registered letter was sent")
     t.add_argument("--json", action="store_true", help="print one JSON object")
+    i = command("invoice", "Issue (or return) the invoice of one year: PDF and Peppol UBL.",
+                _cmd_invoice)
+    i.add_argument("agreement", nargs="?", metavar="AGREEMENT.toml", help="the agreement file")
+    i.add_argument("--example", action="store_true",
+                   help="use the built-in example agreement (out: example-invoices/)")
+    i.add_argument("--year", type=_year, metavar="YEAR", help="the calendar year to invoice")
+    i.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
+                   help="invoice date (default: today)")
+    _register_options(i)
+    i.add_argument("--end-policy", choices=[p.value for p in EndPolicy],
+                   default=EndPolicy.NO_REFUND.value, help="R8 policy for the final year")
+
+    c = command("credit", "Credit an issued invoice with a credit note (R12).", _cmd_credit)
+    c.add_argument("number", metavar="NUMBER", help="the invoice number, e.g. F000012")
+    c.add_argument("--reason", required=True, help="why the invoice is credited")
+    c.add_argument("--amount", type=_amount_arg, metavar="AMOUNT",
+                   help="credit only this amount (default: all that remains)")
+    c.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
+                   help="credit note date (default: today)")
+    _register_options(c)
+
+    r = command("run", "Issue every missing invoice of a portfolio up to a year.", _cmd_run)
+    r.add_argument("portfolio", metavar="PORTFOLIO",
+                   help="a folder of agreement *.toml files, or one .csv")
+    r.add_argument("--through", type=_year, required=True, metavar="YEAR",
+                   help="bill every charge up to and including this year")
+    r.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
+                   help="date of the documents issued (default: today)")
+    r.add_argument("--dry-run", action="store_true", help="show what would be issued; issue nothing")
+    r.add_argument("--workers", type=_workers, default=1, metavar="N",
+                   help="processes rendering PDFs (numbering stays serial)")
+    r.add_argument("--end-policy", choices=[p.value for p in EndPolicy],
+                   default=EndPolicy.NO_REFUND.value, help="R8 policy for final years")
+    _register_options(r)
+
+    v = command("verify", "Check the register's hash chain, numbering and files.", _cmd_verify)
+    v.add_argument("--register", metavar="PATH", help="register database")
+    v.add_argument("--out", metavar="DIR", help="folder with the PDF and XML files "
+                                                "(default: invoices)")
+    v.add_argument("--json", action="store_true", help="print one JSON object")
+
+    led = command("ledger", "Export every document, with open and overdue amounts.", _cmd_ledger)
+    led.add_argument("--register", metavar="PATH", help="register database")
+    led.add_argument("--format", choices=["csv", "json"], default="csv")
+    led.add_argument("--as-of", type=_date_arg("--as-of"), metavar="DATE",
+                     help="the ledger as it stood on this day: open and overdue")
+
+    pay = command("pay", "Record a payment, or match a bank statement CSV.", _cmd_pay)
+    pay.add_argument("number", nargs="?", metavar="NUMBER", help="the invoice paid")
+    pay.add_argument("--amount", type=_amount_arg, metavar="AMOUNT")
+    pay.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
+                     help="payment date (default: today)")
+    pay.add_argument("--bank-csv", metavar="FILE", help="bank lines: date,amount,communication")
+    pay.add_argument("--register", metavar="PATH", help="register database")
+    pay.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"--workers {text!r} must be a whole number >= 1")
+    return int(text)
+
+
+def _register_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--register", metavar="PATH",
+                   help="register database (default: $MBP_BILLING_REGISTER or "
+                        "./mbp-billing-register.sqlite3)")
+    p.add_argument("--out", metavar="DIR", help="where to write <number>.pdf and <number>.xml")
+    p.add_argument("--locale", default="nl_BE", help="language of the PDF (default nl_BE)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
@@ -254,10 +547,15 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
             return 2
         # The clock is read here, at the edge, and nowhere in the library.
         args.today = today if today is not None else date.today()
+        args.stderr = err
         code: int = args.handler(args, out)
         return code
     except _UsageError as exc:
         err.write(f"error: {exc}\n")
+        return 2
+    except PortfolioError as exc:
+        err.write(f"error: {len(exc.problems)} problem(s) in the portfolio; nothing was issued\n")
+        err.writelines(f"  {p}\n" for p in exc.problems)
         return 2
     except BillingError as exc:
         err.write(f"error: {exc}\n")

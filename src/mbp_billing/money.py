@@ -3,7 +3,9 @@
 Amounts are ``Decimal`` built from ``str``, ``int`` or ``Decimal``; a
 ``float`` is refused because it cannot represent cents exactly.  Rounding
 happens in exactly one place, :func:`round_money`, half-up to the minor unit
-of the euro as published in CLDR (via Babel).
+of the euro as published in CLDR (via Babel).  Parsing and rounding work on
+exact fractions, so neither depends on the precision of the global
+:mod:`decimal` context.
 
 >>> parse_amount("7000.00", "annual_fee")
 Decimal('7000.00')
@@ -13,7 +15,8 @@ Decimal('100.01')
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Final
 
 from babel.numbers import get_currency_precision
@@ -24,18 +27,39 @@ __all__ = ["CENT", "CURRENCY", "money_str", "parse_amount", "round_money"]
 
 CURRENCY: Final = "EUR"
 #: The euro's minor unit, from CLDR (2 decimals).
-CENT: Final = Decimal(1).scaleb(-get_currency_precision(CURRENCY))
+_DIGITS: Final = get_currency_precision(CURRENCY)
+#: Minor units (cents) per euro.
+_MINOR: Final = 10 ** _DIGITS
+CENT: Final = Decimal(f"1E-{_DIGITS}")
+#: Amounts beyond this are input mistakes, and would not fit a decimal
+#: context's default 28 digits once multiplied out.
+_MAX_WHOLE_DIGITS: Final = 15
 
 
-def round_money(value: Decimal) -> Decimal:
+def _from_minor(units: int) -> Decimal:
+    # The Decimal constructor is exact whatever the context's precision.
+    return Decimal(f"{units}E-{_DIGITS}")
+
+
+def round_money(value: Decimal | Fraction) -> Decimal:
     """Round an exact amount once, to the cent, half-up.  # R4, Annex 2 §1
+
+    Half-up means a half cent goes away from zero.  The value may be a
+    ``Fraction`` so that a share such as ``fee x 7/12`` reaches this one
+    rounding without any rounding before it.
 
     >>> round_money(Decimal("100.005"))
     Decimal('100.01')
     >>> round_money(Decimal("100.0049999"))
     Decimal('100.00')
+    >>> round_money(Fraction(120006, 1200))
+    Decimal('100.01')
     """
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    minor = Fraction(value) * _MINOR
+    whole, rest = divmod(abs(minor.numerator), minor.denominator)
+    if 2 * rest >= minor.denominator:
+        whole += 1
+    return _from_minor(-whole if minor < 0 else whole)
 
 
 def parse_amount(value: object, field: str, *, positive: bool = True) -> Decimal:
@@ -50,8 +74,9 @@ def parse_amount(value: object, field: str, *, positive: bool = True) -> Decimal
         The amount with exactly two decimals.
 
     Raises:
-        InvalidValue: for a float, a non-number, more than two decimals, or a
-            non-positive amount when ``positive``.
+        InvalidValue: for a float, a non-number, more than two decimals, more
+            than 15 digits before the decimal point, or a non-positive amount
+            when ``positive``.
 
     >>> parse_amount(3500, "annual_fee")
     Decimal('3500.00')
@@ -83,11 +108,17 @@ def parse_amount(value: object, field: str, *, positive: bool = True) -> Decimal
         raise InvalidValue(field, value, "must be a string or integer amount such as '3500.00'")
     if not amount.is_finite():
         raise InvalidValue(field, value, "must be a finite amount such as '3500.00'")
-    if amount != amount.quantize(CENT):
+    if amount and amount.adjusted() >= _MAX_WHOLE_DIGITS:
+        raise InvalidValue(
+            field, value,
+            f"is too large; an amount has at most {_MAX_WHOLE_DIGITS} digits before the decimal point",
+        )
+    minor = Fraction(amount) * _MINOR
+    if minor.denominator != 1:
         raise InvalidValue(field, value, "has more than two decimals; give it to the cent")
     if positive and amount <= 0:
         raise InvalidValue(field, value, "must be more than zero")
-    return amount.quantize(CENT)
+    return _from_minor(minor.numerator)
 
 
 def money_str(value: Decimal) -> str:
@@ -96,4 +127,4 @@ def money_str(value: Decimal) -> str:
     >>> money_str(Decimal("7000"))
     '7000.00'
     """
-    return str(value.quantize(CENT))
+    return str(round_money(value))

@@ -89,6 +89,5 @@ def prorated_amount(annual_fee: Decimal, months: int) -> Decimal:
     >>> prorated_amount(Decimal("3500.00"), 8)
     Decimal('2333.33')
     """
-    share = months_fraction(months)
-    exact = Decimal(annual_fee) * share.numerator / share.denominator
-    return round_money(exact)
+    # Fraction arithmetic is exact; the global decimal context plays no part.
+    return round_money(Fraction(Decimal(annual_fee)) * months_fraction(months))

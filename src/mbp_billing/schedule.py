@@ -21,6 +21,7 @@ import enum
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Literal
 
 import attrs
@@ -238,14 +239,22 @@ def _start_steps(agreement: Agreement, start: date) -> list[Step]:
 
 
 def _amount_step(annual_fee: Decimal, months: int, amount: Decimal, rule: str) -> Step:
-    share = months_fraction(months)
-    exact = annual_fee * share.numerator / share.denominator
+    exact = Fraction(annual_fee) * months_fraction(months)
     if months == 12:
         return Step(rule, f"12 of 12 months: the full annual fee {money_str(amount)} EUR")
-    if exact == amount:
+    if exact == Fraction(amount):
         return Step(rule, f"{money_str(annual_fee)} x {months}/12 = {money_str(amount)} EUR exactly")
-    return Step(rule, f"{money_str(annual_fee)} x {months}/12 = {exact.normalize():f}..., "
+    return Step(rule, f"{money_str(annual_fee)} x {months}/12 = {_digits(exact)}, "
                       f"rounded once, half-up to the cent: {money_str(amount)} EUR")
+
+
+def _digits(exact: Fraction, places: int = 6) -> str:
+    # The exact value, written out when it terminates within ``places``
+    # decimals and truncated with "..." otherwise; no rounding is shown.
+    scaled = exact * 10**places
+    whole = scaled.numerator // scaled.denominator
+    text = f"{whole // 10**places}.{whole % 10**places:0{places}d}".rstrip("0")
+    return text if scaled.denominator == 1 else f"{text}..."
 
 
 def _month_span(first: date, last: date) -> str:
@@ -284,7 +293,9 @@ def build_schedule(
         first = year == start.year
         period_start = start if first else date(year, 1, 1)
         if not first and not agreement.in_force_on(period_start):
-            break  # R5: only years in force on 1 January
+            if ends is not None and period_start > ends:
+                break  # R7: no year after the end
+            continue  # R5: signed after 1 January of this year; the next may be in force
         fee = agreement.annual_fee_for(year)
         steps = _fee_steps(agreement, year)
         months = months_billed(start) if first else 12

@@ -1,0 +1,42 @@
+"""Audit: is the register intact, and do the files on disk still match it?
+
+>>> import tempfile, pathlib
+>>> from mbp_billing.register import Register
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> with Register.open(folder / "r.sqlite3") as reg:
+...     verify(reg, folder)
+[]
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .register import Problem, Register
+
+__all__ = ["verify"]
+
+
+def verify(register: Register, out_dir: Path | None = None) -> list[Problem]:
+    """Every problem found, each naming the document number and file.
+
+    Checks the register's hash chain and gapless numbering
+    (:meth:`Register.verify`) and, when ``out_dir`` is given, that each
+    document's ``<number>.pdf`` and ``<number>.xml`` there exist and still
+    have the SHA-256 recorded at issue.  An empty list means all is well.
+    """
+    problems = register.verify()
+    if out_dir is None:
+        return problems
+    for stored in register.documents():
+        for fmt, recorded in (("pdf", stored.pdf_sha256), ("xml", stored.xml_sha256)):
+            path = out_dir / f"{stored.number}.{fmt}"
+            if not path.exists():
+                problems.append(Problem(stored.number, str(path), "file is missing"))
+                continue
+            if hashlib.sha256(path.read_bytes()).hexdigest() != recorded:
+                problems.append(Problem(stored.number, str(path),
+                                        "file does not match the SHA-256 recorded at issue "
+                                        "(altered or replaced)"))
+    return problems

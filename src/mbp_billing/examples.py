@@ -1,0 +1,77 @@
+"""Built-in example data: one agreement, and a portfolio of 285 municipalities.
+
+The portfolio uses the real 285 Flemish municipalities and their Statbel
+population (see :mod:`mbp_billing.population`) with *generated* agreement
+dates and *made-up* enterprise numbers (valid check digits, derived from the
+NIS code; no public source lists the municipalities' KBO numbers).  It is
+deterministic: the same call gives the same portfolio.
+
+>>> p = example_portfolio()
+>>> len(p)
+285
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+from importlib.resources import files
+
+from .agreement import Agreement
+from .parties import Party
+from .population import PopulationTable
+from .portfolio import Portfolio, PortfolioEntry
+
+__all__ = ["example_agreement", "example_agreement_text", "example_kbo", "example_portfolio"]
+
+
+def example_agreement_text() -> str:
+    """The TOML text of the built-in example agreement."""
+    return (files("mbp_billing") / "data" / "example_agreement.toml").read_text(encoding="utf-8")
+
+
+def example_agreement() -> Agreement:
+    """The built-in example agreement (fictional "Gemeente Voorbeeld")."""
+    return Agreement.from_toml_text(example_agreement_text(), name="<example>")
+
+
+def example_kbo(nis_code: str) -> str:
+    """A made-up enterprise number with valid check digits, unique per NIS code.
+
+    >>> example_kbo("11002")
+    '0211002021'
+    """
+    base = int(f"2{int(nis_code):05d}0")  # 0 2 NIS 0 -> eight digits with the leading 0
+    return f"0{base:07d}{97 - base % 97:02d}"
+
+
+def _draw(nis_code: str, salt: str, modulo: int) -> int:
+    digest = hashlib.sha256(f"{salt}:{nis_code}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % modulo
+
+
+def example_portfolio(population_year: int = 2026,
+                      table: PopulationTable | None = None) -> Portfolio:
+    """285 agreements: every Flemish municipality of ``population_year``.
+
+    Signing dates fall between 2022-09-01 and 2026-06-30; each app goes live
+    in the App Store 2-200 days after signing and in the Play Store up to 40
+    days from then (either store may be later).  The population is the
+    figure of 1 January ``population_year``.
+    """
+    table = table or PopulationTable.builtin()
+    entries = []
+    for m in sorted(table.municipalities(population_year), key=lambda m: m.nis_code):
+        signed = date(2022, 9, 1) + timedelta(days=_draw(m.nis_code, "signed", 1399))
+        app = signed + timedelta(days=2 + _draw(m.nis_code, "app", 199))
+        play = app + timedelta(days=_draw(m.nis_code, "play", 81) - 40)
+        play = max(play, signed)
+        agreement = Agreement(
+            signed_on=signed, population=m.population, population_year=population_year,
+            app_store_live_on=app, play_store_live_on=play,
+            buyer=Party(name=f"Gemeente {m.name}", kbo=example_kbo(m.nis_code),
+                        street="Marktplein 1", postcode="9999", city=m.name,
+                        reference=f"MBP-{m.nis_code}"),
+        )
+        entries.append(PortfolioEntry(f"example:{m.nis_code}", agreement))
+    return Portfolio._checked(entries, [])

@@ -1,0 +1,234 @@
+"""Issuing documents: charge -> numbered document -> register -> files.
+
+This is where the one-way flow meets the only state.  Inside one register
+transaction it takes the next number, builds the document, renders its PDF
+and UBL (pure), checks the output files, and records everything; only after
+the commit are the files written, each to a temporary name and renamed.  A
+refused request consumes no number and writes nothing; a crash after the
+commit is repaired by asking again, which returns the issued document and
+rewrites its files from the exact bytes kept in the register.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+
+from .agreement import Agreement
+from .documents import CreditNote, Document, Invoice
+from .einvoice import to_ubl
+from .errors import InvalidValue, RegisterConflict
+from .money import money_str
+from .register import Register, StoredDocument
+from .render import render_pdf
+from .schedule import Charge, EndPolicy, build_schedule
+
+__all__ = [
+    "CREDIT_SERIES",
+    "INVOICE_SERIES",
+    "Issued",
+    "charge_for",
+    "credit_invoice",
+    "issue_invoice",
+    "render_files",
+    "require_buyer",
+    "sweep_temporary_files",
+    "write_files",
+]
+
+#: Series letter of invoices: F000001, F000002, ...  # R12
+INVOICE_SERIES: Final = "F"
+#: Series letter of credit notes: C000001, ...  # R12
+CREDIT_SERIES: Final = "C"
+
+
+@attrs.frozen
+class Issued:
+    """The outcome of an issue or credit request."""
+
+    stored: StoredDocument
+    new: bool
+    pdf_path: Path | None = None
+    xml_path: Path | None = None
+
+    @property
+    def document(self) -> Document:
+        """The document value."""
+        return self.stored.document
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-ready summary (the ``--json`` output of ``invoice``/``credit``)."""
+        doc = self.document
+        record = self.stored.to_record()
+        record["already_issued"] = not self.new
+        if isinstance(doc, Invoice):
+            record["structured_communication"] = doc.structured_communication_display
+        record["pdf"] = None if self.pdf_path is None else str(self.pdf_path)
+        record["xml"] = None if self.xml_path is None else str(self.xml_path)
+        return record
+
+
+def require_buyer(agreement: Agreement, where: str = "agreement") -> Any:
+    """The agreement's buyer, or an error saying what to add."""
+    if agreement.buyer is None:
+        raise InvalidValue("buyer", None, f"{where} has no [buyer] table; add name, kbo, street, "
+                                          "postcode and city to invoice it")
+    return agreement.buyer
+
+
+def charge_for(agreement: Agreement, year: int, policy: EndPolicy = EndPolicy.NO_REFUND) -> Charge:
+    """The charge of ``year``, or :class:`NotBillable` saying why there is none."""
+    return build_schedule(agreement, through=year, policy=policy).for_year(year)
+
+
+def render_files(document: Document, locale: str = "nl_BE") -> tuple[bytes, bytes]:
+    """The PDF and UBL bytes of a document (pure)."""
+    return render_pdf(document, locale=locale), to_ubl(document)
+
+
+def _targets(out_dir: Path, number: str) -> tuple[Path, Path]:
+    return out_dir / f"{number}.pdf", out_dir / f"{number}.xml"
+
+
+def _refuse_foreign_files(out_dir: Path | None, number: str, pdf: bytes, xml: bytes) -> None:
+    if out_dir is None:
+        return
+    for path, data in zip(_targets(out_dir, number), (pdf, xml), strict=True):
+        if path.exists() and path.read_bytes() != data:
+            raise RegisterConflict(
+                "out", str(path), "exists with other content; move it away or choose "
+                                  "another --out directory")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    if path.exists() and path.read_bytes() == data:
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def sweep_temporary_files(out_dir: Path) -> int:
+    """Remove temporary files left by a killed writer; return how many."""
+    removed = 0
+    if out_dir.is_dir():
+        for tmp in out_dir.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def write_files(register: Register, number: str, out_dir: Path) -> tuple[Path, Path]:
+    """Write a document's PDF and UBL from the register's bytes, atomically.
+
+    Raises:
+        RegisterConflict: a file of that name exists with other content.
+    """
+    pdf, xml = register.file_bytes(number, "pdf"), register.file_bytes(number, "xml")
+    _refuse_foreign_files(out_dir, number, pdf, xml)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pdf_path, xml_path = _targets(out_dir, number)
+    _atomic_write(pdf_path, pdf)
+    _atomic_write(xml_path, xml)
+    return pdf_path, xml_path
+
+
+def _check_locale(locale: str) -> None:
+    # Rendering a throwaway value would be wasteful; the renderer raises for
+    # an unknown locale, and it runs before anything is recorded.
+    if not isinstance(locale, str) or not locale:
+        raise InvalidValue("locale", locale, "give a locale such as nl_BE")
+
+
+def issue_invoice(
+    agreement: Agreement,
+    year: int,
+    *,
+    issue_date: date,
+    register: Register,
+    out_dir: Path | None = None,
+    locale: str = "nl_BE",
+    policy: EndPolicy = EndPolicy.NO_REFUND,
+) -> Issued:
+    """Issue the invoice of ``year``'s charge, or return the one already issued.
+
+    One invoice per (buyer enterprise number, year, kind): asking again
+    returns the issued invoice unchanged (R9: an amendment never changes an
+    issued invoice) and rewrites its files byte for byte.
+
+    Raises:
+        NotBillable: no charge that year, or the date is before it could be billed.
+        InvalidValue: no ``[buyer]`` table.
+        RegisterConflict: a back-dated invoice, or an output file with other content.
+    """
+    _check_locale(locale)
+    buyer = require_buyer(agreement)
+    charge = charge_for(agreement, year, policy)
+    with register.transaction():
+        existing = register.active_invoice(buyer.kbo, charge.year, charge.kind)
+        if existing is None:
+            invoice = Invoice.build(charge, buyer, number=register.next_number(INVOICE_SERIES),
+                                    issue_date=issue_date)
+            latest = register.latest_issue_date(INVOICE_SERIES)
+            if latest is not None and issue_date < latest:
+                raise RegisterConflict(
+                    "date", issue_date.isoformat(),
+                    f"is before the latest issued invoice ({latest.isoformat()}); numbers "
+                    f"and dates ascend together, so date it {latest.isoformat()} or later")
+            pdf, xml = render_files(invoice, locale)
+            _refuse_foreign_files(out_dir, invoice.number, pdf, xml)
+            stored = register.insert(invoice, pdf=pdf, xml=xml)
+        else:
+            stored = existing
+    paths = write_files(register, stored.number, out_dir) if out_dir is not None else (None, None)
+    return Issued(stored, existing is None, *paths)
+
+
+def credit_invoice(
+    number: str,
+    *,
+    reason: str,
+    issue_date: date,
+    register: Register,
+    out_dir: Path | None = None,
+    amount: Decimal | None = None,
+    locale: str = "nl_BE",
+) -> Issued:
+    """Credit an issued invoice, in full or by ``amount`` (R8, R12).
+
+    Raises:
+        InvalidValue: unknown number, a credit note number, or no reason.
+        RegisterConflict: the invoice is already fully credited, or the
+            credit exceeds what remains.
+    """
+    _check_locale(locale)
+    with register.transaction():
+        stored = register.get(number)
+        invoice = stored.document
+        if not isinstance(invoice, Invoice):
+            raise InvalidValue("number", number, "is a credit note; give an invoice number")
+        remaining = invoice.total - register.credited_total(number)
+        if remaining <= 0:
+            raise RegisterConflict("number", number, "is already fully credited; "
+                                                     "a second full credit is refused")
+        credited = remaining if amount is None else amount
+        if credited > remaining:
+            raise RegisterConflict("amount", money_str(credited),
+                                   f"exceeds what remains to credit on {number} "
+                                   f"({money_str(remaining)})")
+        note = CreditNote.build(invoice, number=register.next_number(CREDIT_SERIES),
+                                issue_date=issue_date, reason=reason, amount=credited)
+        pdf, xml = render_files(note, locale)
+        _refuse_foreign_files(out_dir, note.number, pdf, xml)
+        new = register.insert(note, pdf=pdf, xml=xml)
+    paths = write_files(register, new.number, out_dir) if out_dir is not None else (None, None)
+    return Issued(new, True, *paths)
+

@@ -1,0 +1,261 @@
+"""The ledger: every issued document with what is credited, paid and open.
+
+Built from the register, as of a date: an invoice is *open* while part of it
+is neither credited nor paid, *overdue* when that is still so after its due
+date (R11), *paid* or *credited* otherwise.  Exports to records, CSV (safe to
+open in a spreadsheet) and, when installed, pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final, Literal
+
+import attrs
+from stdnum.be import ogm_vcs
+
+from .agreement import parse_date
+from .errors import InvalidValue
+from .money import money_str, parse_amount
+from .register import Register
+
+__all__ = [
+    "LEDGER_COLUMNS",
+    "BankImport",
+    "Ledger",
+    "LedgerRow",
+    "build_ledger",
+    "import_bank_lines",
+    "spreadsheet_safe",
+]
+
+Status = Literal["open", "overdue", "paid", "credited", "credit_note"]
+
+LEDGER_COLUMNS: Final = (
+    "number", "type", "buyer_kbo", "buyer_name", "year", "kind", "amount", "issue_date",
+    "due_date", "credits", "credited", "paid", "open", "status", "days_overdue",
+    "structured_communication",
+)
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|", "%")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula.
+
+    >>> spreadsheet_safe("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> spreadsheet_safe("7000.00")
+    '7000.00'
+    """
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START) and not re.fullmatch(r"-\d+(\.\d+)?", text):
+        return "'" + text
+    return text
+
+
+@attrs.frozen
+class LedgerRow:
+    """One document in the ledger."""
+
+    number: str
+    type: str
+    buyer_kbo: str
+    buyer_name: str
+    year: int
+    kind: str
+    amount: Decimal
+    issue_date: date
+    due_date: date | None
+    credits: str | None
+    credited: Decimal
+    paid: Decimal
+    open: Decimal
+    status: Status
+    days_overdue: int
+    structured_communication: str | None
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-ready form (amounts as two-decimal strings, dates ISO)."""
+        return {
+            "number": self.number, "type": self.type, "buyer_kbo": self.buyer_kbo,
+            "buyer_name": self.buyer_name, "year": self.year, "kind": self.kind,
+            "amount": money_str(self.amount), "issue_date": self.issue_date.isoformat(),
+            "due_date": None if self.due_date is None else self.due_date.isoformat(),
+            "credits": self.credits, "credited": money_str(self.credited),
+            "paid": money_str(self.paid), "open": money_str(self.open), "status": self.status,
+            "days_overdue": self.days_overdue,
+            "structured_communication": self.structured_communication,
+        }
+
+
+@attrs.frozen
+class Ledger(Sequence[LedgerRow]):
+    """The ledger as of a date (``None``: everything recorded)."""
+
+    rows: tuple[LedgerRow, ...]
+    as_of: date | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.rows[index]
+
+    def __iter__(self) -> Iterator[LedgerRow]:
+        return iter(self.rows)
+
+    @property
+    def open_total(self) -> Decimal:
+        """What is still to be received."""
+        return sum((r.open for r in self.rows), Decimal("0.00"))
+
+    @property
+    def overdue(self) -> tuple[LedgerRow, ...]:
+        """Invoices past their due date with something open."""
+        return tuple(r for r in self.rows if r.status == "overdue")
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Every row as a JSON-ready dict."""
+        return [r.to_record() for r in self.rows]
+
+    def to_csv(self) -> str:
+        """CSV text with a header; every cell is spreadsheet-safe."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(LEDGER_COLUMNS)
+        for record in self.to_records():
+            writer.writerow([spreadsheet_safe(record[c]) for c in LEDGER_COLUMNS])
+        return buffer.getvalue()
+
+    def to_pandas(self) -> Any:
+        """A pandas DataFrame (needs pandas installed)."""
+        import pandas as pd  # optional dependency
+
+        return pd.DataFrame.from_records(self.to_records(), columns=list(LEDGER_COLUMNS))
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        head = "".join(f"<th>{c}</th>" for c in LEDGER_COLUMNS)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(str(r[c]) if r[c] is not None else '')}</td>"
+                             for c in LEDGER_COLUMNS) + "</tr>"
+            for r in self.to_records())
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def build_ledger(register: Register, as_of: date | None = None) -> Ledger:
+    """The ledger of ``register``; with ``as_of``, as it stood at the end of that day."""
+    documents = [d for d in register.documents() if as_of is None or d.issue_date <= as_of]
+    payments: dict[str, Decimal] = {}
+    for p in register.payments():
+        if as_of is None or p.paid_on <= as_of:
+            payments[p.number] = payments.get(p.number, Decimal("0.00")) + p.amount
+    credited: dict[str, Decimal] = {}
+    for d in documents:
+        if d.credits is not None:
+            credited[d.credits] = credited.get(d.credits, Decimal("0.00")) + d.amount
+    rows = []
+    for d in documents:
+        doc = d.document
+        name = doc.buyer.name
+        if d.type == "credit_note":
+            rows.append(LedgerRow(d.number, d.type, d.buyer_kbo, name, d.year, d.kind, d.amount,
+                                  d.issue_date, None, d.credits, Decimal("0.00"),
+                                  Decimal("0.00"), Decimal("0.00"), "credit_note", 0, None))
+            continue
+        cred = credited.get(d.number, Decimal("0.00"))
+        paid = payments.get(d.number, Decimal("0.00"))
+        open_ = max(d.amount - cred - paid, Decimal("0.00"))
+        status: Status
+        days = 0
+        if cred >= d.amount:
+            status = "credited"
+        elif open_ == 0:
+            status = "paid"
+        elif as_of is not None and d.due_date is not None and as_of > d.due_date:
+            status, days = "overdue", (as_of - d.due_date).days
+        else:
+            status = "open"
+        sc = getattr(doc, "structured_communication_display", None)
+        sc = None if sc is None else sc.strip("+")  # "+" would start a spreadsheet formula
+        rows.append(LedgerRow(d.number, d.type, d.buyer_kbo, name, d.year, d.kind, d.amount,
+                              d.issue_date, d.due_date, None, cred, paid, open_, status, days,
+                              sc))
+    return Ledger(tuple(rows), as_of)
+
+
+@attrs.frozen
+class BankImport:
+    """The outcome of matching bank lines to invoices."""
+
+    matched: tuple[tuple[int, str, Decimal], ...]
+    already_recorded: tuple[int, ...]
+    unmatched: tuple[tuple[int, str], ...]
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "matched": [{"line": n, "number": num, "amount": money_str(a)}
+                        for n, num, a in self.matched],
+            "already_recorded": list(self.already_recorded),
+            "unmatched": [{"line": n, "why": why} for n, why in self.unmatched],
+        }
+
+
+_BANK_COLUMNS: Final = ("date", "amount", "communication")
+
+
+def import_bank_lines(register: Register, csv_text: str, *, source: str = "bank") -> BankImport:
+    """Record the payments of a bank statement CSV, matched by structured communication.
+
+    The CSV has a header with at least ``date``, ``amount`` and
+    ``communication``.  A line whose communication is no valid structured
+    communication of an issued invoice is reported as unmatched; a line
+    recorded before (same invoice, date, amount and communication) is not
+    recorded twice.  Every line is checked before any is recorded.
+    """
+    reader = csv.DictReader(io.StringIO(csv_text))
+    missing = [c for c in _BANK_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InvalidValue("bank CSV", ",".join(reader.fieldnames or []),
+                           f"lacks column(s) {', '.join(missing)}; the header needs "
+                           "date,amount,communication")
+    by_communication = {}
+    for d in register.documents():
+        if d.type == "invoice":
+            doc = d.document
+            by_communication[getattr(doc, "structured_communication", "")] = d.number
+    parsed: list[tuple[int, str, date, Decimal, str]] = []
+    unmatched: list[tuple[int, str]] = []
+    for row in reader:
+        line = reader.line_num
+        when = parse_date(row["date"] or "", f"line {line} date")
+        amount = parse_amount(row["amount"] or "", f"line {line} amount")
+        digits = re.sub(r"\D", "", row["communication"] or "")
+        if not ogm_vcs.is_valid(digits):
+            unmatched.append((line, f"{row['communication']!r} is no structured communication"))
+            continue
+        number = by_communication.get(digits)
+        if number is None:
+            unmatched.append((line, f"{row['communication']!r} matches no issued invoice"))
+            continue
+        parsed.append((line, number, when, amount, digits))
+    existing = {(p.number, p.paid_on, p.amount, p.reference) for p in register.payments()}
+    matched: list[tuple[int, str, Decimal]] = []
+    again: list[int] = []
+    with register.transaction():
+        for line, number, when, amount, digits in parsed:
+            if (number, when, amount, digits) in existing:
+                again.append(line)
+                continue
+            register.record_payment(number, amount, when, reference=digits, source=source)
+            existing.add((number, when, amount, digits))
+            matched.append((line, number, amount))
+    return BankImport(tuple(matched), tuple(again), tuple(unmatched))

@@ -1,0 +1,238 @@
+"""Portfolios: every municipality's agreement, from a folder of TOML files or one CSV.
+
+A portfolio is validated whole before anything is issued: every problem is
+collected and reported with its file (and line or row) and field, so a bad
+row 212 stops the run before invoice 1.
+
+CSV columns are the agreement keys (``signed_on``, ``population``,
+``annual_fee``, ``population_year``, ``app_store_live_on``,
+``play_store_live_on``, ``notice_sent_on``, ``dissolved_on``), the buyer
+fields prefixed with ``buyer_`` (``buyer_name``, ``buyer_kbo``,
+``buyer_street``, ``buyer_postcode``, ``buyer_city``, ``buyer_reference``),
+and ``amendments`` written as ``YEAR:population=N`` or
+``YEAR:annual_fee=AMOUNT``, several separated by ``;``.  An empty cell is
+an absent value.
+
+>>> text = ("signed_on,population,app_store_live_on,play_store_live_on,buyer_name,buyer_kbo,"
+...         "buyer_street,buyer_postcode,buyer_city,amendments\\n"
+...         "2023-02-10,32000,2023-06-20,2023-07-03,Gemeente Voorbeeld,0207.123.407,"
+...         "Marktplein 1,9999,Voorbeeld,2025:population=26000\\n")
+>>> p = Portfolio.from_csv_text(text, name="p.csv")
+>>> len(p), p.entries[0].source, p.entries[0].agreement.amendments[0].population
+(1, 'p.csv:2', 26000)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+
+from .agreement import AGREEMENT_KEYS, Agreement
+from .errors import BillingError, InvalidValue
+from .parties import BUYER_FIELDS
+from .tariff import DEFAULT_TARIFF_BOOK, TariffBook
+
+__all__ = [
+    "CSV_COLUMNS",
+    "Portfolio",
+    "PortfolioEntry",
+    "PortfolioError",
+    "load_portfolio",
+]
+
+#: The columns a portfolio CSV may have, in the documented order.
+CSV_COLUMNS: Final = (
+    *(k for k in AGREEMENT_KEYS if k not in ("buyer", "amendments")),
+    *(f"buyer_{k}" for k in BUYER_FIELDS),
+    "amendments",
+)
+_INTEGER_COLUMNS: Final = ("population", "population_year")
+_AMENDMENT = re.compile(r"^\s*(\d{4})\s*:\s*(population|annual_fee)\s*=\s*(\S+)\s*$")
+
+
+class PortfolioError(BillingError):
+    """One or more agreements of a portfolio are invalid; ``problems`` lists them all."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("portfolio", f"{len(self.problems)} problem(s)",
+                         "fix them and run again; nothing was issued:\n  "
+                         + "\n  ".join(self.problems))
+
+
+@attrs.frozen
+class PortfolioEntry:
+    """One agreement and where it came from (``file`` or ``file:row``)."""
+
+    source: str
+    agreement: Agreement
+
+    @property
+    def buyer_kbo(self) -> str:
+        """The buyer's 10-digit enterprise number."""
+        assert self.agreement.buyer is not None  # a portfolio requires buyers
+        return self.agreement.buyer.kbo
+
+
+@attrs.frozen
+class Portfolio(Sequence[PortfolioEntry]):
+    """Every agreement to bill, in a stable order (file name or row)."""
+
+    entries: tuple[PortfolioEntry, ...]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.entries[index]
+
+    def __iter__(self) -> Iterator[PortfolioEntry]:
+        return iter(self.entries)
+
+    @classmethod
+    def from_folder(cls, folder: str | Path, *,
+                    tariff: TariffBook = DEFAULT_TARIFF_BOOK) -> Portfolio:
+        """Load every ``*.toml`` of a folder (sorted by name)."""
+        root = Path(folder)
+        paths = sorted(root.glob("*.toml"))
+        if not paths:
+            raise InvalidValue("portfolio", str(root), "has no *.toml agreement files")
+        entries: list[PortfolioEntry] = []
+        problems: list[str] = []
+        for path in paths:
+            text = path.read_text(encoding="utf-8")
+            try:
+                agreement = Agreement.from_mapping(tomllib.loads(text), tariff=tariff)
+            except tomllib.TOMLDecodeError as exc:
+                problems.append(f"{path}: not valid TOML ({exc})")
+                continue
+            except BillingError as exc:
+                problems.append(f"{path}{_line_suffix(text, exc.field)}: {exc}")
+                continue
+            entries.append(PortfolioEntry(str(path), agreement))
+        return cls._checked(entries, problems)
+
+    @classmethod
+    def from_csv(cls, path: str | Path, *, tariff: TariffBook = DEFAULT_TARIFF_BOOK) -> Portfolio:
+        """Load a portfolio CSV (UTF-8, comma-separated, header row)."""
+        target = Path(path)
+        try:
+            text = target.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise InvalidValue("portfolio", str(target), f"cannot be read ({exc.strerror})") from None
+        return cls.from_csv_text(text, name=str(target), tariff=tariff)
+
+    @classmethod
+    def from_csv_text(cls, text: str, *, name: str = "<csv>",
+                      tariff: TariffBook = DEFAULT_TARIFF_BOOK) -> Portfolio:
+        """Parse portfolio CSV text."""
+        reader = csv.DictReader(io.StringIO(text))
+        header = reader.fieldnames or []
+        unknown = [c for c in header if c not in CSV_COLUMNS]
+        if unknown:
+            raise PortfolioError([f"{name}:1 column {c!r}: unknown; allowed columns are "
+                                  f"{', '.join(CSV_COLUMNS)}" for c in unknown])
+        entries: list[PortfolioEntry] = []
+        problems: list[str] = []
+        for row in reader:
+            where = f"{name}:{reader.line_num}"
+            try:
+                agreement = Agreement.from_mapping(_row_to_mapping(row), tariff=tariff)
+            except BillingError as exc:
+                problems.append(f"{where}: {exc}")
+                continue
+            entries.append(PortfolioEntry(where, agreement))
+        if not entries and not problems:
+            problems.append(f"{name}: has no agreement rows")
+        return cls._checked(entries, problems)
+
+    @classmethod
+    def _checked(cls, entries: list[PortfolioEntry], problems: list[str]) -> Portfolio:
+        seen: dict[str, str] = {}
+        for entry in entries:
+            buyer = entry.agreement.buyer
+            if buyer is None:
+                problems.append(f"{entry.source}: buyer None: a portfolio agreement needs a "
+                                "[buyer] table (or buyer_* columns) to be invoiced")
+                continue
+            if buyer.kbo in seen:
+                problems.append(f"{entry.source}: buyer.kbo {buyer.enterprise_number_display}: "
+                                f"duplicate enterprise number, also in {seen[buyer.kbo]}; "
+                                "one agreement per municipality")
+            else:
+                seen[buyer.kbo] = entry.source
+        if problems:
+            raise PortfolioError(problems)
+        return cls(tuple(entries))
+
+
+def _line_suffix(text: str, field: str) -> str:
+    # tomllib gives no positions; find the line that sets the key, if any.
+    key = field.rsplit(".", 1)[-1].strip()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"^\s*{re.escape(key)}\s*=", line):
+            return f":{number}"
+    return ""
+
+
+def _row_to_mapping(row: dict[str, str | None]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    buyer: dict[str, Any] = {}
+    for column, raw in row.items():
+        if column is None:
+            raise InvalidValue("row", raw, "has more cells than the header has columns")
+        value = (raw or "").strip()
+        if not value:
+            continue
+        if column.startswith("buyer_"):
+            buyer[column.removeprefix("buyer_")] = value
+        elif column == "amendments":
+            data["amendments"] = [_amendment(part) for part in value.split(";") if part.strip()]
+        elif column in _INTEGER_COLUMNS:
+            data[column] = _integer(value, column)
+        else:
+            data[column] = value
+    if buyer:
+        data["buyer"] = buyer
+    return data
+
+
+def _integer(value: str, column: str) -> int:
+    text = value.replace("_", "").replace(" ", "")
+    if not re.fullmatch(r"\d+", text):
+        raise InvalidValue(column, value, "must be a whole number such as 15000 "
+                                          "(no decimals, no thousands separators)")
+    return int(text)
+
+
+def _amendment(text: str) -> dict[str, Any]:
+    match = _AMENDMENT.match(text)
+    if match is None:
+        raise InvalidValue("amendments", text, "write each amendment as YEAR:population=N or "
+                                               "YEAR:annual_fee=AMOUNT, separated by ';'")
+    year, key, value = match.groups()
+    return {"from_year": int(year),
+            key: _integer(value, "amendments.population") if key == "population" else value}
+
+
+def load_portfolio(path: str | Path, *, tariff: TariffBook = DEFAULT_TARIFF_BOOK) -> Portfolio:
+    """Load a portfolio from a folder of TOML files or from a CSV file.
+
+    Raises:
+        PortfolioError: listing every invalid agreement and duplicate buyer.
+        InvalidValue: the path is neither a folder nor a CSV file.
+    """
+    target = Path(path)
+    if target.is_dir():
+        return Portfolio.from_folder(target, tariff=tariff)
+    if target.is_file() and target.suffix.lower() == ".csv":
+        return Portfolio.from_csv(target, tariff=tariff)
+    raise InvalidValue("portfolio", str(target), "must be a folder of *.toml agreements or a "
+                                                 ".csv file")

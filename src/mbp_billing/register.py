@@ -1,0 +1,471 @@
+"""The register: the only state of mbp_billing, an embedded SQLite database.
+
+It numbers documents from gapless ascending sequences (one per series, never
+restarting), keeps each issued document with the exact bytes of its PDF and
+UBL renderings, chains every document's hash to the previous one so that any
+later change is evident, and records payments.  Issued documents are never
+updated or deleted: triggers in the database refuse it.
+
+Concurrency: WAL journal, ``BEGIN IMMEDIATE`` for every write (a second
+writer waits, up to the busy timeout), so two processes numbering at the
+same time never duplicate or skip a number.
+
+>>> import tempfile, pathlib
+>>> with Register.open(pathlib.Path(tempfile.mkdtemp()) / "r.sqlite3") as reg:
+...     reg.next_number("F")
+'F000001'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final
+
+import attrs
+
+from .documents import (
+    CreditNote,
+    Document,
+    Invoice,
+    canonical_json,
+    counter_of,
+    document_from_record,
+    format_number,
+)
+from .errors import InvalidValue, RegisterConflict
+from .money import money_str
+
+__all__ = [
+    "DEFAULT_REGISTER",
+    "GENESIS",
+    "REGISTER_ENV",
+    "Payment",
+    "Problem",
+    "Register",
+    "StoredDocument",
+    "chain_hash",
+    "default_register_path",
+]
+
+#: Environment variable that overrides the default register path.
+REGISTER_ENV: Final = "MBP_BILLING_REGISTER"
+#: Default register file, relative to the working directory.
+DEFAULT_REGISTER: Final = "mbp-billing-register.sqlite3"
+#: The chain value before the first document.
+GENESIS: Final = "0" * 64
+#: How long a writer waits for another one to finish (milliseconds).
+BUSY_TIMEOUT_MS: Final = 60_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    seq          INTEGER PRIMARY KEY,
+    number       TEXT NOT NULL UNIQUE,
+    series       TEXT NOT NULL,
+    counter      INTEGER NOT NULL,
+    type         TEXT NOT NULL CHECK (type IN ('invoice', 'credit_note')),
+    buyer_kbo    TEXT NOT NULL,
+    year         INTEGER NOT NULL,
+    kind         TEXT NOT NULL,
+    amount       TEXT NOT NULL,
+    issue_date   TEXT NOT NULL,
+    due_date     TEXT,
+    credits      TEXT REFERENCES documents (number),
+    content      TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    pdf_sha256   TEXT NOT NULL,
+    xml_sha256   TEXT NOT NULL,
+    prev_chain   TEXT NOT NULL,
+    chain        TEXT NOT NULL,
+    UNIQUE (series, counter)
+);
+CREATE INDEX IF NOT EXISTS documents_key ON documents (buyer_kbo, year, kind);
+CREATE TABLE IF NOT EXISTS files (
+    number TEXT NOT NULL REFERENCES documents (number),
+    format TEXT NOT NULL CHECK (format IN ('pdf', 'xml')),
+    sha256 TEXT NOT NULL,
+    data   BLOB NOT NULL,
+    PRIMARY KEY (number, format)
+);
+CREATE TABLE IF NOT EXISTS payments (
+    id        INTEGER PRIMARY KEY,
+    number    TEXT NOT NULL REFERENCES documents (number),
+    amount    TEXT NOT NULL,
+    paid_on   TEXT NOT NULL,
+    reference TEXT,
+    source    TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS documents_never_updated BEFORE UPDATE ON documents
+BEGIN SELECT RAISE(ABORT, 'issued documents are never updated (R12)'); END;
+CREATE TRIGGER IF NOT EXISTS documents_never_deleted BEFORE DELETE ON documents
+BEGIN SELECT RAISE(ABORT, 'issued documents are never deleted (R12)'); END;
+CREATE TRIGGER IF NOT EXISTS files_never_updated BEFORE UPDATE ON files
+BEGIN SELECT RAISE(ABORT, 'issued files are never updated (R12)'); END;
+CREATE TRIGGER IF NOT EXISTS files_never_deleted BEFORE DELETE ON files
+BEGIN SELECT RAISE(ABORT, 'issued files are never deleted (R12)'); END;
+"""
+
+
+def default_register_path(environ: dict[str, str] | None = None) -> Path:
+    """``$MBP_BILLING_REGISTER`` if set, else ``./mbp-billing-register.sqlite3``."""
+    env = os.environ if environ is None else environ
+    return Path(env.get(REGISTER_ENV) or DEFAULT_REGISTER)
+
+
+def sha256(data: bytes) -> str:
+    """Hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def chain_hash(prev_chain: str, content_hash: str, pdf_sha256: str, xml_sha256: str) -> str:
+    """The chain value of a document: it seals its content, files and predecessor."""
+    return sha256(f"{prev_chain}|{content_hash}|{pdf_sha256}|{xml_sha256}".encode())
+
+
+@attrs.frozen
+class StoredDocument:
+    """An issued document as the register holds it."""
+
+    seq: int
+    number: str
+    type: str
+    buyer_kbo: str
+    year: int
+    kind: str
+    amount: Decimal
+    issue_date: date
+    due_date: date | None
+    credits: str | None
+    content: str = attrs.field(repr=False)
+    content_hash: str = attrs.field(repr=False)
+    pdf_sha256: str = attrs.field(repr=False)
+    xml_sha256: str = attrs.field(repr=False)
+    prev_chain: str = attrs.field(repr=False)
+    chain: str = attrs.field(repr=False)
+
+    @property
+    def document(self) -> Document:
+        """The document value rebuilt from the stored content."""
+        return document_from_record(json.loads(self.content))
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-ready summary, as in the ledger."""
+        return {
+            "number": self.number,
+            "type": self.type,
+            "buyer_kbo": self.buyer_kbo,
+            "year": self.year,
+            "kind": self.kind,
+            "amount": money_str(self.amount),
+            "issue_date": self.issue_date.isoformat(),
+            "due_date": None if self.due_date is None else self.due_date.isoformat(),
+            "credits": self.credits,
+        }
+
+
+@attrs.frozen
+class Payment:
+    """A payment recorded against an invoice."""
+
+    id: int
+    number: str
+    amount: Decimal
+    paid_on: date
+    reference: str | None
+    source: str
+
+
+@attrs.frozen
+class Problem:
+    """Something ``verify`` found wrong: which document, which file, what."""
+
+    number: str | None
+    file: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = " ".join(x for x in (self.number, self.file) if x)
+        return f"{where}: {self.message}" if where else self.message
+
+
+_COLUMNS = ("seq, number, type, buyer_kbo, year, kind, amount, issue_date, due_date, credits, "
+            "content, content_hash, pdf_sha256, xml_sha256, prev_chain, chain")
+
+
+def _stored(row: tuple[Any, ...]) -> StoredDocument:
+    (seq, number, type_, kbo, year, kind, amount, issue, due, credits, content, content_hash,
+     pdf, xml, prev, chain) = row
+    return StoredDocument(
+        seq=seq, number=number, type=type_, buyer_kbo=kbo, year=year, kind=kind,
+        amount=Decimal(amount), issue_date=date.fromisoformat(issue),
+        due_date=None if due is None else date.fromisoformat(due), credits=credits,
+        content=content, content_hash=content_hash, pdf_sha256=pdf, xml_sha256=xml,
+        prev_chain=prev, chain=chain,
+    )
+
+
+class Register:
+    """An open register database.  Use as a context manager.
+
+    Writes happen only inside :meth:`transaction`, which takes the database's
+    write lock first (``BEGIN IMMEDIATE``) so that reading the next number
+    and inserting the document are one atomic step.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+        self._in_transaction = False
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = True) -> Register:
+        """Open (and create, when ``create``) the register at ``path``.
+
+        Raises:
+            InvalidValue: the file is missing (``create=False``) or is not a
+                register.
+        """
+        target = Path(path)
+        if not create and not target.exists():
+            raise InvalidValue("register", str(target),
+                               "does not exist; pass --register with the right path")
+        if create:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000,
+                                 isolation_level=None, check_same_thread=False)
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA foreign_keys = ON")
+            db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise InvalidValue("register", str(target),
+                               f"is not a usable register database ({exc})") from None
+        return cls(db, target)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
+
+    def __enter__(self) -> Register:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Register]:
+        """One atomic write: everything inside commits together or not at all."""
+        if self._in_transaction:
+            yield self
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._in_transaction = True
+        try:
+            yield self
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+        finally:
+            self._in_transaction = False
+
+    # -- reading ---------------------------------------------------------------
+
+    def _one(self, where: str, params: tuple[Any, ...]) -> StoredDocument | None:
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM documents WHERE {where}", params).fetchone()
+        return None if row is None else _stored(row)
+
+    def get(self, number: str) -> StoredDocument:
+        """The issued document ``number``.
+
+        Raises:
+            InvalidValue: no such document.
+        """
+        found = self._one("number = ?", (number,))
+        if found is None:
+            raise InvalidValue("number", number, "is not in the register; check the number "
+                                                 "(see the ledger command)")
+        return found
+
+    def documents(self) -> list[StoredDocument]:
+        """Every issued document, in order of issue."""
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM documents ORDER BY seq").fetchall()
+        return [_stored(r) for r in rows]
+
+    def invoices_for(self, buyer_kbo: str, year: int, kind: str) -> list[StoredDocument]:
+        """Every invoice issued for one (buyer, year, kind), oldest first."""
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM documents WHERE type = 'invoice' AND buyer_kbo = ? "
+            "AND year = ? AND kind = ? ORDER BY seq", (buyer_kbo, year, kind)).fetchall()
+        return [_stored(r) for r in rows]
+
+    def credited_total(self, invoice_number: str) -> Decimal:
+        """Sum of the credit notes that refer to ``invoice_number``."""
+        rows = self._db.execute("SELECT amount FROM documents WHERE credits = ?",
+                                (invoice_number,)).fetchall()
+        return sum((Decimal(r[0]) for r in rows), Decimal("0.00"))
+
+    def credit_notes_for(self, invoice_number: str) -> list[StoredDocument]:
+        """The credit notes that refer to ``invoice_number``."""
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM documents WHERE credits = ? ORDER BY seq",
+                                (invoice_number,)).fetchall()
+        return [_stored(r) for r in rows]
+
+    def active_invoice(self, buyer_kbo: str, year: int, kind: str) -> StoredDocument | None:
+        """The invoice of a (buyer, year, kind) not fully credited, if any.  # R12
+
+        After a full credit note a corrected invoice may be issued for the
+        same key; at most one invoice per key is ever active.
+        """
+        for stored in self.invoices_for(buyer_kbo, year, kind):
+            if self.credited_total(stored.number) < stored.amount:
+                return stored
+        return None
+
+    def latest_issue_date(self, series: str) -> date | None:
+        """The date of the highest-numbered document of ``series``."""
+        row = self._db.execute("SELECT issue_date FROM documents WHERE series = ? "
+                               "ORDER BY counter DESC LIMIT 1", (series,)).fetchone()
+        return None if row is None else date.fromisoformat(row[0])
+
+    def next_number(self, series: str) -> str:
+        """The number the next document of ``series`` will get (gapless)."""
+        row = self._db.execute("SELECT MAX(counter) FROM documents WHERE series = ?",
+                               (series,)).fetchone()
+        return format_number(series, (row[0] or 0) + 1)
+
+    def file_bytes(self, number: str, fmt: str) -> bytes:
+        """The exact bytes of a document's rendering (``"pdf"`` or ``"xml"``)."""
+        row = self._db.execute("SELECT data FROM files WHERE number = ? AND format = ?",
+                               (number, fmt)).fetchone()
+        if row is None:
+            raise InvalidValue("number", number, f"has no stored {fmt} file")
+        return bytes(row[0])
+
+    def last_chain(self) -> str:
+        """The chain value of the latest document (``GENESIS`` when empty)."""
+        row = self._db.execute("SELECT chain FROM documents ORDER BY seq DESC LIMIT 1").fetchone()
+        return GENESIS if row is None else str(row[0])
+
+    # -- writing ---------------------------------------------------------------
+
+    def _require_transaction(self) -> None:
+        if not self._in_transaction:
+            raise RuntimeError("register writes must happen inside Register.transaction()")
+
+    def insert(self, document: Document, *, pdf: bytes, xml: bytes) -> StoredDocument:
+        """Record an issued document with its renderings; the number must be next.
+
+        Raises:
+            RegisterConflict: the number is not the next of its series, or the
+                date is before the latest document of the series.
+        """
+        self._require_transaction()
+        series, counter = counter_of(document.number)
+        expected = self.next_number(series)
+        if document.number != expected:
+            raise RegisterConflict("number", document.number,
+                                   f"the next number of series {series} is {expected}")
+        latest = self.latest_issue_date(series)
+        if latest is not None and document.issue_date < latest:
+            raise RegisterConflict(
+                "date", document.issue_date.isoformat(),
+                f"is before the latest issued document of series {series} "
+                f"({latest.isoformat()}); numbers and dates must ascend together, "
+                f"so date it {latest.isoformat()} or later")
+        record = document.to_record()
+        content = canonical_json(record)
+        content_hash = sha256(content.encode())
+        pdf_sha, xml_sha = sha256(pdf), sha256(xml)
+        prev = self.last_chain()
+        chain = chain_hash(prev, content_hash, pdf_sha, xml_sha)
+        line = record["line"]
+        self._db.execute(
+            "INSERT INTO documents (number, series, counter, type, buyer_kbo, year, kind, "
+            "amount, issue_date, due_date, credits, content, content_hash, pdf_sha256, "
+            "xml_sha256, prev_chain, chain) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (document.number, series, counter, document.type, document.buyer.kbo, line["year"],
+             line["kind"], money_str(document.total), document.issue_date.isoformat(),
+             document.due_date.isoformat() if isinstance(document, Invoice) else None,
+             document.invoice_number if isinstance(document, CreditNote) else None,
+             content, content_hash, pdf_sha, xml_sha, prev, chain),
+        )
+        self._db.executemany("INSERT INTO files (number, format, sha256, data) VALUES (?, ?, ?, ?)",
+                             [(document.number, "pdf", pdf_sha, pdf),
+                              (document.number, "xml", xml_sha, xml)])
+        return self.get(document.number)
+
+    def record_payment(self, number: str, amount: Decimal, paid_on: date, *,
+                       reference: str | None = None, source: str = "manual") -> Payment:
+        """Record a payment of an invoice."""
+        stored = self.get(number)
+        if stored.type != "invoice":
+            raise InvalidValue("number", number, "is a credit note; payments are recorded "
+                                                 "against invoices")
+        with self.transaction():
+            cur = self._db.execute(
+                "INSERT INTO payments (number, amount, paid_on, reference, source) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (number, money_str(amount), paid_on.isoformat(), reference, source))
+            pid = int(cur.lastrowid or 0)
+        return Payment(pid, number, amount, paid_on, reference, source)
+
+    def payments(self, number: str | None = None) -> list[Payment]:
+        """Recorded payments, of one invoice or of all."""
+        sql = "SELECT id, number, amount, paid_on, reference, source FROM payments"
+        params: tuple[Any, ...] = ()
+        if number is not None:
+            sql += " WHERE number = ?"
+            params = (number,)
+        rows = self._db.execute(sql + " ORDER BY id", params).fetchall()
+        return [Payment(r[0], r[1], Decimal(r[2]), date.fromisoformat(r[3]), r[4], r[5])
+                for r in rows]
+
+    # -- audit -----------------------------------------------------------------
+
+    def verify(self) -> list[Problem]:
+        """Check the hash chain, gapless numbering, and stored file hashes."""
+        problems: list[Problem] = []
+        prev = GENESIS
+        counters: dict[str, list[int]] = {}
+        for stored in self.documents():
+            series, counter = counter_of(stored.number)
+            counters.setdefault(series, []).append(counter)
+            if sha256(stored.content.encode()) != stored.content_hash:
+                problems.append(Problem(stored.number, None, "content does not match its hash"))
+            if stored.prev_chain != prev:
+                problems.append(Problem(stored.number, None,
+                                        "hash chain broken: previous link does not match"))
+            expected = chain_hash(stored.prev_chain, stored.content_hash,
+                                  stored.pdf_sha256, stored.xml_sha256)
+            if stored.chain != expected:
+                problems.append(Problem(stored.number, None, "hash chain broken: link altered"))
+            prev = stored.chain
+            for fmt, recorded in (("pdf", stored.pdf_sha256), ("xml", stored.xml_sha256)):
+                row = self._db.execute("SELECT sha256, data FROM files WHERE number = ? AND "
+                                       "format = ?", (stored.number, fmt)).fetchone()
+                if row is None:
+                    problems.append(Problem(stored.number, f"{stored.number}.{fmt}",
+                                            "stored file missing from the register"))
+                elif row[0] != recorded or sha256(bytes(row[1])) != recorded:
+                    problems.append(Problem(stored.number, f"{stored.number}.{fmt}",
+                                            "stored file does not match its recorded hash"))
+        for series, seen in counters.items():
+            if seen != list(range(1, len(seen) + 1)):
+                missing = sorted(set(range(1, max(seen) + 1)) - set(seen))
+                problems.append(Problem(None, None, f"series {series} is not gapless "
+                                                    f"(missing counters {missing[:10]})"))
+        return problems

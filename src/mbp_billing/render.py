@@ -1,0 +1,737 @@
+"""The PDF of an invoice or credit note, for people (R10, R11, R12).
+
+:func:`render_pdf` is a pure function of (document, locale) -> bytes: A4,
+ReportLab in invariant mode, no clock read, no global state, so the same
+document always gives byte-identical bytes.  Dates and amounts are formatted
+by Babel in the locale asked for (Dutch, ``nl_BE``, by default; never from the
+environment); labels come from a small table per language.  The renderer
+formats, it never rounds: an amount with more than two decimals is refused.
+
+Invoices carry an EPC QR code (:func:`epc_qr_payload`) that a banking app
+scans to prefill the credit transfer.  This is the only module that imports
+reportlab.
+
+>>> from datetime import date
+>>> from mbp_billing.agreement import Agreement
+>>> from mbp_billing.documents import Invoice
+>>> from mbp_billing.parties import Party
+>>> from mbp_billing.schedule import build_schedule
+>>> buyer = Party(name="Gemeente Voorbeeld", kbo="0207.123.407", street="Marktplein 1",
+...               postcode="9999", city="Voorbeeld")
+>>> a = Agreement(signed_on=date(2023, 2, 10), population=32000, buyer=buyer,
+...               app_store_live_on=date(2023, 6, 20), play_store_live_on=date(2023, 7, 3))
+>>> inv = Invoice.build(build_schedule(a, through=2023).for_year(2023), buyer,
+...                     number="F000123", issue_date=date(2023, 7, 10))
+>>> print(epc_qr_payload(inv))
+BCD
+002
+1
+SCT
+BBRUBEBB
+Eigen Vermogen Digitaal Vlaanderen
+BE86375111750850
+EUR3500.00
+<BLANKLINE>
+000000012326
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Final
+from xml.sax.saxutils import escape
+
+import attrs
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.numbers import format_currency
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing, Rect
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from stdnum import iban as std_iban
+
+from .documents import SERVICE_NAME, VAT_EXEMPTION_REASON, CreditNote, Invoice
+from .errors import InvalidValue
+from .money import CENT, CURRENCY
+from .parties import Party
+
+__all__ = ["DEFAULT_LOCALE", "epc_qr_payload", "render_pdf"]
+
+#: The locale of every document unless the caller asks for another.
+DEFAULT_LOCALE: Final = "nl_BE"
+
+# -- Layout: every size, font and colour of the page, in one place. ---------
+_PAGE_SIZE: Final = A4
+_MARGIN_X: Final = 18 * mm
+_MARGIN_TOP: Final = 16 * mm
+_MARGIN_BOTTOM: Final = 20 * mm
+_FRAME_WIDTH: Final = _PAGE_SIZE[0] - 2 * _MARGIN_X
+_FONT: Final = "Helvetica"  # Standard font, WinAnsi: Latin-1 accents and "€".
+_FONT_BOLD: Final = "Helvetica-Bold"
+_FONT_ITALIC: Final = "Helvetica-Oblique"
+_BODY_SIZE: Final = 9.5
+_SMALL_SIZE: Final = 8
+_TITLE_SIZE: Final = 22
+_INK: Final = colors.HexColor("#1A1A1A")
+_MUTED: Final = colors.HexColor("#5F6368")
+_ACCENT: Final = colors.HexColor("#1F3A5F")
+_RULE: Final = colors.HexColor("#B8BEC6")
+_PANEL: Final = colors.HexColor("#F2F4F7")
+_AMOUNT_COLUMN: Final = 38 * mm
+_TOTALS_LABEL_COLUMN: Final = 45 * mm
+_META_LABEL_COLUMN: Final = 26 * mm
+_QR_SIZE: Final = 34 * mm  # ~0.7 mm modules: scannable from paper and screen.
+_GAP: Final = 7 * mm
+
+# -- The EPC069-12 QR code (SEPA credit transfer). ---------------------------
+_EPC_SERVICE_TAG: Final = "BCD"
+_EPC_VERSION: Final = "002"  # Version 2: the BIC may be left out in the EEA; we still give it.
+_EPC_CHARACTER_SET: Final = "1"  # UTF-8
+_EPC_IDENTIFICATION: Final = "SCT"
+_EPC_NAME_MAX: Final = 70
+_EPC_MAX_AMOUNT: Final = Decimal("999999999.99")
+_EPC_ERROR_CORRECTION: Final = "M"  # EPC069-12 prescribes level M.
+
+
+@attrs.frozen
+class _Labels:
+    """The words printed on a document, in one language."""
+
+    invoice: str
+    credit_note: str
+    number: str
+    date: str
+    due_date: str
+    reference: str
+    enterprise_number: str
+    customer: str
+    description: str
+    amount: str
+    period: str
+    prorata: str  # {months}, {fee}
+    partial_credit: str  # {amount}
+    subtotal: str
+    vat: str
+    total_invoice: str
+    total_credit_note: str
+    vat_mention: str
+    payment: str
+    pay_instruction: str  # {amount}, {due}
+    beneficiary: str
+    communication: str
+    qr_caption: str
+    credits: str  # {number}, {date}
+    reason: str
+    page: str  # {page}
+
+
+_LABELS: Final[dict[str, _Labels]] = {
+    "nl": _Labels(
+        invoice="Factuur",
+        credit_note="Creditnota",
+        number="Nummer",
+        date="Datum",
+        due_date="Vervaldatum",
+        reference="Referentie",
+        enterprise_number="Ondernemingsnummer",
+        customer="Klant",
+        description="Omschrijving",
+        amount="Bedrag",
+        period="Periode",
+        prorata="Pro rata: {months}/12 van {fee}",
+        partial_credit="Gedeeltelijke creditering van {amount}",
+        subtotal="Subtotaal",
+        vat="BTW",
+        total_invoice="Totaal te betalen",
+        total_credit_note="Totaal gecrediteerd",
+        vat_mention=VAT_EXEMPTION_REASON,  # R10
+        payment="Betaling",
+        pay_instruction=(
+            "Gelieve {amount} uiterlijk op {due} over te schrijven op onderstaande "
+            "rekening, met de gestructureerde mededeling."
+        ),
+        beneficiary="Begunstigde",
+        communication="Mededeling",
+        qr_caption="Scan met uw bankapp",
+        credits="Crediteert factuur {number} van {date}",
+        reason="Reden",
+        page="Pagina {page}",
+    ),
+    "fr": _Labels(
+        invoice="Facture",
+        credit_note="Note de crédit",
+        number="Numéro",
+        date="Date",
+        due_date="Échéance",
+        reference="Référence",
+        enterprise_number="Numéro d'entreprise",
+        customer="Client",
+        description="Description",
+        amount="Montant",
+        period="Période",
+        prorata="Prorata : {months}/12 de {fee}",
+        partial_credit="Crédit partiel de {amount}",
+        subtotal="Sous-total",
+        vat="TVA",
+        total_invoice="Total à payer",
+        total_credit_note="Total crédité",
+        vat_mention=(
+            "Non soumis à la TVA : organisme de droit public non assujetti "
+            "(article 6, alinéa 1er, Code de la TVA)"
+        ),
+        payment="Paiement",
+        pay_instruction=(
+            "Veuillez virer {amount} au plus tard le {due} sur le compte ci-dessous, "
+            "avec la communication structurée."
+        ),
+        beneficiary="Bénéficiaire",
+        communication="Communication",
+        qr_caption="Scannez avec votre app bancaire",
+        credits="Crédite la facture {number} du {date}",
+        reason="Motif",
+        page="Page {page}",
+    ),
+    "en": _Labels(
+        invoice="Invoice",
+        credit_note="Credit note",
+        number="Number",
+        date="Date",
+        due_date="Due date",
+        reference="Reference",
+        enterprise_number="Enterprise number",
+        customer="Customer",
+        description="Description",
+        amount="Amount",
+        period="Period",
+        prorata="Pro rata: {months}/12 of {fee}",
+        partial_credit="Partial credit of {amount}",
+        subtotal="Subtotal",
+        vat="VAT",
+        total_invoice="Total due",
+        total_credit_note="Total credited",
+        vat_mention=(
+            "Not subject to VAT: non-taxable public body "
+            "(article 6, first paragraph, Belgian VAT Code)"
+        ),
+        payment="Payment",
+        pay_instruction=(
+            "Please transfer {amount} no later than {due} to the account below, "
+            "quoting the structured communication."
+        ),
+        beneficiary="Beneficiary",
+        communication="Communication",
+        qr_caption="Scan with your banking app",
+        credits="Credits invoice {number} of {date}",
+        reason="Reason",
+        page="Page {page}",
+    ),
+}
+
+
+def epc_qr_payload(invoice: Invoice) -> str:
+    """The EPC069-12 QR payload that prefills the payment in a banking app.
+
+    Version ``002``, UTF-8, SEPA credit transfer to EV DV's account (R11)
+    for the invoice total, with the invoice's structured communication
+    (R12) as the reference.  Elements are separated by a line feed and
+    nothing follows the last element given.
+
+    Args:
+        invoice: the invoice to pay.
+
+    Returns:
+        The payload text; encode it as UTF-8 in a QR code of level M.
+
+    Raises:
+        InvalidValue: the total is outside what an EPC QR code can carry
+            (0.01 to 999999999.99 euro) or has more than two decimals.
+
+    The reference goes in the *structured* remittance element (line 10), as
+    the 12 digits without ``+++`` and slashes, and the unstructured element
+    stays empty (the two exclude each other).  The Belgian structured
+    communication is a creditor reference in its own right: Febelfin's XML
+    credit-transfer standard carries it as structured remittance
+    (``CdtrRefInf``, issuer ``BBA``, the bare 12 digits), the EPC guideline
+    allows any creditor reference up to 35 characters there ("ISO 11649 RF
+    may be used", not must), and Odoo's ``account_qr_code_sepa``, whose QR
+    codes Belgian banking apps scan daily, does the same for a valid Belgian
+    reference.  A banking app then fills its "gestructureerde mededeling"
+    field, so the payment reaches CODA as structured and is matched to the
+    invoice automatically; as free text it would arrive unstructured.
+    """
+    amount = _exact_cents(invoice.total, "total")
+    if not Decimal("0.01") <= amount <= _EPC_MAX_AMOUNT:
+        raise InvalidValue("total", str(amount),
+                           "is outside the 0.01-999999999.99 euro an EPC QR code can carry")
+    elements = [
+        _EPC_SERVICE_TAG,
+        _EPC_VERSION,
+        _EPC_CHARACTER_SET,
+        _EPC_IDENTIFICATION,
+        invoice.bic,
+        # EPC069-12 allows 70 characters; a longer name is cut, never refused.
+        _one_line(invoice.seller.name)[:_EPC_NAME_MAX],
+        invoice.iban,
+        f"{CURRENCY}{amount}",
+        "",  # purpose code: none
+        invoice.structured_communication,  # R12, structured remittance (see above)
+    ]
+    return "\n".join(elements)
+
+
+def render_pdf(document: Invoice | CreditNote, *, locale: str = DEFAULT_LOCALE) -> bytes:
+    """The PDF of ``document``: one A4 page (more only for extreme texts).
+
+    The page shows the seller and buyer with their enterprise numbers, the
+    title, number, date and (for an invoice) due date (R11), the service and
+    its period with the pro-rata computation when fewer than 12 months are
+    billed (R4), the totals with VAT 0.00 and the article 6 mention (R10),
+    and for an invoice the payment block with IBAN, BIC, the structured
+    communication and the EPC QR code (R11, R12).  A credit note names the
+    invoice it credits and why.
+
+    Args:
+        document: the invoice or credit note to render.
+        locale: a Babel locale identifier such as ``nl_BE`` (default),
+            ``fr_BE`` or ``en_GB``; dates and amounts follow it, labels follow
+            its language (Dutch, French or English).
+
+    Returns:
+        The PDF file, byte-identical for equal arguments.
+
+    Raises:
+        InvalidValue: an unknown locale, a language without labels, or an
+            amount with more than two decimals.
+
+    >>> from datetime import date
+    >>> from mbp_billing.agreement import Agreement
+    >>> from mbp_billing.documents import Invoice
+    >>> from mbp_billing.parties import Party
+    >>> from mbp_billing.schedule import build_schedule
+    >>> buyer = Party(name="Gemeente Voorbeeld", kbo="0207.123.407",
+    ...               street="Marktplein 1", postcode="9999", city="Voorbeeld")
+    >>> a = Agreement(signed_on=date(2023, 2, 10), population=32000, buyer=buyer,
+    ...               app_store_live_on=date(2023, 6, 20), play_store_live_on=date(2023, 7, 3))
+    >>> inv = Invoice.build(build_schedule(a, through=2023).for_year(2023), buyer,
+    ...                     number="F000123", issue_date=date(2023, 7, 10))
+    >>> pdf = render_pdf(inv)
+    >>> pdf[:5], pdf == render_pdf(inv)
+    (b'%PDF-', True)
+    >>> render_pdf(inv, locale="xx_YY")
+    Traceback (most recent call last):
+    ...
+    mbp_billing.errors.InvalidValue: locale 'xx_YY': is not a known locale; use e.g. 'nl_BE', 'fr_BE' or 'en_GB'
+    """
+    fmt = _Formatter.for_locale(locale)
+    labels = fmt.labels
+    is_invoice = isinstance(document, Invoice)
+    title = labels.invoice if is_invoice else labels.credit_note
+    styles = _Styles()
+    story: list[Flowable] = [
+        _header(document, title, fmt, styles),
+        Spacer(1, _GAP),
+        _parties_and_meta(document, fmt, styles),
+        Spacer(1, _GAP),
+    ]
+    if isinstance(document, CreditNote):
+        story += _credit_reference(document, fmt, styles)
+    story += [
+        _lines_table(document, fmt, styles),
+        Spacer(1, 2 * mm),
+        _totals_table(document, fmt, styles),
+        Spacer(1, 4 * mm),
+        Paragraph(_text(labels.vat_mention), styles.note),  # R10
+    ]
+    if isinstance(document, Invoice):
+        story += [Spacer(1, _GAP), _payment_block(document, fmt, styles)]
+
+    buffer = io.BytesIO()
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=_PAGE_SIZE,
+        leftMargin=_MARGIN_X,
+        rightMargin=_MARGIN_X,
+        topMargin=_MARGIN_TOP,
+        bottomMargin=_MARGIN_BOTTOM,
+        # Invariant mode fixes the creation date and the document ID, so the
+        # bytes depend on the document alone.  # R12 (re-rendering an issued invoice)
+        invariant=1,
+        title=f"{title} {document.number}",
+        author=_one_line(document.seller.name),
+        subject=SERVICE_NAME,
+        creator="mbp_billing",
+        lang=fmt.locale.language + (f"-{fmt.locale.territory}" if fmt.locale.territory else ""),
+    )
+    # A frame without padding, so tables and paragraphs share one left edge.
+    frame = Frame(_MARGIN_X, _MARGIN_BOTTOM, _FRAME_WIDTH,
+                  _PAGE_SIZE[1] - _MARGIN_TOP - _MARGIN_BOTTOM,
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame],
+                                       onPage=_footer(document, fmt))])
+    doc.build(story)
+    return buffer.getvalue()
+
+
+# -- Formatting ---------------------------------------------------------------
+
+
+@attrs.frozen
+class _Formatter:
+    """Dates, amounts and labels in one locale."""
+
+    locale: Locale
+    labels: _Labels
+
+    @classmethod
+    def for_locale(cls, identifier: object) -> _Formatter:
+        if not isinstance(identifier, str):
+            raise InvalidValue("locale", identifier, "must be a locale name such as 'nl_BE'")
+        try:
+            parsed = Locale.parse(identifier)
+        except (UnknownLocaleError, ValueError, TypeError):
+            raise InvalidValue("locale", identifier,
+                               "is not a known locale; use e.g. 'nl_BE', 'fr_BE' or 'en_GB'") from None
+        labels = _LABELS.get(parsed.language)
+        if labels is None:
+            raise InvalidValue(
+                "locale", identifier,
+                f"has no labels for language '{parsed.language}'; "
+                f"use a {', '.join(sorted(_LABELS))} locale such as 'nl_BE'",
+            )
+        return cls(parsed, labels)
+
+    def day(self, value: date) -> str:
+        """``2 januari 2026``; the date is always passed, Babel's default is today."""
+        return _pdf_safe(format_date(value, format="long", locale=self.locale))
+
+    def money(self, value: Decimal, field: str = "amount") -> str:
+        """``€ 7.000,00`` in nl_BE: formatted, never rounded."""
+        return _pdf_safe(format_currency(_exact_cents(value, field), CURRENCY,
+                                         locale=self.locale))
+
+
+def _exact_cents(value: Decimal, field: str) -> Decimal:
+    # The renderer formats, it never rounds: an amount must already be whole
+    # cents (money.round_money did the one rounding, R4).
+    if not isinstance(value, Decimal) or not value.is_finite() or value != value.quantize(CENT):
+        raise InvalidValue(field, str(value), "must be whole cents; round it with round_money first")
+    return value.quantize(CENT)
+
+
+def _pdf_safe(text: str) -> str:
+    # CLDR puts a narrow no-break space (U+202F) in French amounts; it is not
+    # in Helvetica's WinAnsi encoding, the ordinary no-break space is.
+    return text.replace("\u202f", "\xa0")
+
+
+def _one_line(text: str) -> str:
+    """Control characters (line breaks, tabs, NUL) become single spaces."""
+    cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    return " ".join(cleaned.split(" ")).strip()
+
+
+def _text(text: str) -> str:
+    """Plain text as Paragraph markup: no tags, entities or control characters."""
+    return escape(_pdf_safe(_one_line(text)))
+
+
+def _bold(text: str) -> str:
+    return f"<b>{_text(text)}</b>"
+
+
+# -- Styles -------------------------------------------------------------------
+
+
+class _Styles:
+    """The paragraph styles of a document."""
+
+    def __init__(self) -> None:
+        base = ParagraphStyle("body", fontName=_FONT, fontSize=_BODY_SIZE,
+                              leading=_BODY_SIZE * 1.35, textColor=_INK)
+        self.body = base
+        self.right = ParagraphStyle("right", parent=base, alignment=TA_RIGHT)
+        self.seller_name = ParagraphStyle("seller_name", parent=base, fontName=_FONT_BOLD,
+                                          fontSize=12.5, leading=16, textColor=_ACCENT)
+        self.title = ParagraphStyle("title", parent=base, fontName=_FONT_BOLD,
+                                    fontSize=_TITLE_SIZE, leading=_TITLE_SIZE * 1.15,
+                                    alignment=TA_RIGHT, textColor=_ACCENT)
+        self.title_number = ParagraphStyle("title_number", parent=base, fontSize=12,
+                                           leading=15, alignment=TA_RIGHT, textColor=_MUTED)
+        self.heading = ParagraphStyle("heading", parent=base, fontName=_FONT_BOLD,
+                                      fontSize=_SMALL_SIZE, leading=_SMALL_SIZE * 1.4,
+                                      textColor=_MUTED)
+        self.label = ParagraphStyle("label", parent=base, textColor=_MUTED)
+        self.header_cell = ParagraphStyle("header_cell", parent=base, fontName=_FONT_BOLD,
+                                          textColor=colors.white)
+        self.header_cell_right = ParagraphStyle("header_cell_right", parent=self.header_cell,
+                                                alignment=TA_RIGHT)
+        self.detail = ParagraphStyle("detail", parent=base, textColor=_MUTED)
+        self.total = ParagraphStyle("total", parent=base, fontName=_FONT_BOLD, fontSize=11,
+                                    leading=15)
+        self.total_right = ParagraphStyle("total_right", parent=self.total, alignment=TA_RIGHT)
+        self.note = ParagraphStyle("note", parent=base, fontName=_FONT_ITALIC,
+                                   fontSize=_SMALL_SIZE + 0.5, leading=(_SMALL_SIZE + 0.5) * 1.4,
+                                   textColor=_MUTED)
+        self.caption = ParagraphStyle("caption", parent=base, fontSize=_SMALL_SIZE,
+                                      leading=_SMALL_SIZE * 1.3, alignment=TA_CENTER,
+                                      textColor=_MUTED)
+        self.communication = ParagraphStyle("communication", parent=base, fontName=_FONT_BOLD,
+                                            fontSize=11, leading=14)
+
+
+# -- Blocks of the page ---------------------------------------------------------
+
+
+def _address_lines(party: Party, fmt: _Formatter) -> list[str]:
+    """Markup lines of a party: name, street, postcode and city, enterprise number."""
+    return [
+        _text(party.street),
+        _text(f"{party.postcode} {party.city}"),
+        _text(f"{fmt.labels.enterprise_number} {party.enterprise_number_display}"),
+    ]
+
+
+def _header(document: Invoice | CreditNote, title: str, fmt: _Formatter,
+            styles: _Styles) -> Flowable:
+    """Seller letterhead on the left, document title and number on the right."""
+    seller = document.seller
+    left = [Paragraph(_text(seller.name), styles.seller_name)]
+    left += [Paragraph(line, styles.body) for line in _address_lines(seller, fmt)]
+    right = [Paragraph(_text(title), styles.title),
+             Paragraph(_text(document.number), styles.title_number)]
+    table = Table([[left, right]], colWidths=[_FRAME_WIDTH * 0.6, _FRAME_WIDTH * 0.4],
+                  splitInRow=1)
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4 * mm),
+        ("LINEBELOW", (0, 0), (-1, 0), 1.2, _ACCENT),
+    ]))
+    return table
+
+
+def _parties_and_meta(document: Invoice | CreditNote, fmt: _Formatter,
+                      styles: _Styles) -> Flowable:
+    """Number, dates and reference on the left; the buyer on the right."""
+    labels = fmt.labels
+    rows = [
+        (labels.number, document.number),
+        (labels.date, fmt.day(document.issue_date)),
+    ]
+    if isinstance(document, Invoice):
+        rows.append((labels.due_date, fmt.day(document.due_date)))  # R11
+    rows.append((labels.reference, document.buyer_reference))
+    meta = Table(
+        [[Paragraph(_text(k), styles.label), Paragraph(_text(v), styles.body)] for k, v in rows],
+        colWidths=[_META_LABEL_COLUMN, _FRAME_WIDTH * 0.45 - _META_LABEL_COLUMN],
+        splitInRow=1,
+    )
+    meta.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0.6 * mm),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0.6 * mm),
+    ]))
+    buyer = document.buyer
+    customer = [Paragraph(_text(labels.customer.upper()), styles.heading),
+                Paragraph(_bold(buyer.name), styles.body)]
+    customer += [Paragraph(line, styles.body) for line in _address_lines(buyer, fmt)]
+    table = Table([[meta, customer]], colWidths=[_FRAME_WIDTH * 0.5, _FRAME_WIDTH * 0.5],
+                  splitInRow=1)
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (0, -1), 0),
+        ("LEFTPADDING", (1, 0), (1, -1), 4 * mm),
+        ("RIGHTPADDING", (0, 0), (0, -1), 0),
+        ("RIGHTPADDING", (1, 0), (1, -1), 4 * mm),
+        ("TOPPADDING", (1, 0), (1, -1), 3 * mm),
+        ("BOTTOMPADDING", (1, 0), (1, -1), 3 * mm),
+        ("BACKGROUND", (1, 0), (1, -1), _PANEL),
+    ]))
+    return table
+
+
+def _credit_reference(note: CreditNote, fmt: _Formatter, styles: _Styles) -> list[Flowable]:
+    """Which invoice is credited, and why.  # R12"""
+    labels = fmt.labels
+    credits = labels.credits.format(number=note.invoice_number,
+                                    date=fmt.day(note.invoice_issue_date))
+    return [
+        Paragraph(_bold(credits), styles.body),
+        Paragraph(f"{_text(labels.reason)}: {_text(note.reason)}", styles.body),
+        Spacer(1, _GAP),
+    ]
+
+
+def _lines_table(document: Invoice | CreditNote, fmt: _Formatter,
+                 styles: _Styles) -> Flowable:
+    """The one line: service, period, pro-rata computation, amount.  # R4, R12"""
+    labels = fmt.labels
+    line = document.line
+    period = f"{fmt.day(line.period_start)} \u2013 {fmt.day(line.period_end)}"
+    details = [f"{labels.period}: {period}"]
+    full = isinstance(document, Invoice) or document.is_full
+    if line.is_prorated and full:
+        details.append(labels.prorata.format(months=line.months,
+                                             fee=fmt.money(line.annual_fee, "annual_fee")))
+    if not full:
+        details.append(labels.partial_credit.format(amount=fmt.money(line.amount)))
+    description = [Paragraph(_bold(SERVICE_NAME), styles.body)]
+    description += [Paragraph(_text(d), styles.detail) for d in details]
+    amount = Paragraph(_text(fmt.money(document.total, "total")), styles.right)
+    header = [Paragraph(_text(labels.description), styles.header_cell),
+              Paragraph(_text(labels.amount), styles.header_cell_right)]
+    table = Table([header, [description, amount]],
+                  colWidths=[_FRAME_WIDTH - _AMOUNT_COLUMN, _AMOUNT_COLUMN], splitInRow=1)
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), _ACCENT),
+        ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2 * mm),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.5 * mm),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2.5 * mm),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.6, _RULE),
+    ]))
+    return table
+
+
+def _totals_table(document: Invoice | CreditNote, fmt: _Formatter,
+                  styles: _Styles) -> Flowable:
+    """Subtotal, VAT 0.00 and total, amounts aligned under the line amount.  # R10"""
+    labels = fmt.labels
+    total_label = (labels.total_invoice if isinstance(document, Invoice)
+                   else labels.total_credit_note)
+    rows = [
+        [Paragraph(_text(labels.subtotal), styles.label),
+         Paragraph(_text(fmt.money(document.total, "total")), styles.right)],
+        [Paragraph(_text(labels.vat), styles.label),
+         Paragraph(_text(fmt.money(document.vat_amount, "vat_amount")), styles.right)],
+        [Paragraph(_text(total_label), styles.total),
+         Paragraph(_text(fmt.money(document.total + document.vat_amount, "total")),
+                   styles.total_right)],
+    ]
+    spacer = _FRAME_WIDTH - _AMOUNT_COLUMN - _TOTALS_LABEL_COLUMN
+    table = Table([["", *row] for row in rows],
+                  colWidths=[spacer, _TOTALS_LABEL_COLUMN, _AMOUNT_COLUMN])
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.5 * mm),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2.5 * mm),
+        ("TOPPADDING", (0, 0), (-1, -1), 1 * mm),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1 * mm),
+        ("LINEABOVE", (1, -1), (-1, -1), 1.2, _ACCENT),
+        ("TOPPADDING", (0, -1), (-1, -1), 2 * mm),
+    ]))
+    return table
+
+
+def _payment_block(invoice: Invoice, fmt: _Formatter, styles: _Styles) -> Flowable:
+    """How to pay: amount, due date, IBAN, BIC, communication and the QR code.  # R11, R12"""
+    labels = fmt.labels
+    instruction = labels.pay_instruction.format(amount=fmt.money(invoice.total, "total"),
+                                                due=fmt.day(invoice.due_date))
+    details = Table(
+        [
+            [Paragraph(_text(labels.beneficiary), styles.label),
+             Paragraph(_text(invoice.seller.name), styles.body)],
+            [Paragraph("IBAN", styles.label),
+             Paragraph(_text(std_iban.format(invoice.iban)), styles.body)],
+            [Paragraph("BIC", styles.label), Paragraph(_text(invoice.bic), styles.body)],
+            [Paragraph(_text(labels.communication), styles.label),
+             Paragraph(_text(invoice.structured_communication_display), styles.communication)],
+        ],
+        colWidths=[_META_LABEL_COLUMN, _FRAME_WIDTH - _QR_SIZE - 10 * mm - _META_LABEL_COLUMN],
+    )
+    details.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0.8 * mm),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0.8 * mm),
+    ]))
+    left = [Paragraph(_text(labels.payment.upper()), styles.heading),
+            Spacer(1, 1 * mm),
+            Paragraph(_text(instruction), styles.body),
+            Spacer(1, 2 * mm),
+            details]
+    right = [_qr_drawing(epc_qr_payload(invoice)), Paragraph(_text(labels.qr_caption),
+                                                             styles.caption)]
+    table = Table([[left, right]], colWidths=[_FRAME_WIDTH - _QR_SIZE - 6 * mm, _QR_SIZE + 6 * mm])
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("BOX", (0, 0), (-1, -1), 0.8, _RULE),
+        ("BACKGROUND", (0, 0), (-1, -1), _PANEL),
+        ("LEFTPADDING", (0, 0), (0, -1), 4 * mm),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3 * mm),
+        ("LEFTPADDING", (1, 0), (1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 3.5 * mm),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5 * mm),
+    ]))
+    return KeepTogether([table])
+
+
+def _qr_drawing(payload: str) -> Drawing:
+    """The QR code of ``payload``: UTF-8 bytes, level M, white quiet zone."""
+    # reportlab encodes text that is neither numeric, alphanumeric nor Kanji
+    # (the payload always has lower case and line feeds) as one 8-bit segment
+    # of UTF-8 bytes, the character set the payload declares on its line 3.
+    widget = QrCodeWidget(
+        payload,
+        barLevel=_EPC_ERROR_CORRECTION,
+        barWidth=_QR_SIZE,
+        barHeight=_QR_SIZE,
+        barBorder=4,
+    )
+    drawing = Drawing(_QR_SIZE, _QR_SIZE)
+    background = Rect(0, 0, _QR_SIZE, _QR_SIZE)
+    background.fillColor = colors.white
+    background.strokeColor = None
+    drawing.add(background)
+    drawing.add(widget)
+    return drawing
+
+
+def _footer(document: Invoice | CreditNote,
+            fmt: _Formatter) -> Callable[[Canvas, BaseDocTemplate], None]:
+    """Seller identification and page number at the foot of every page."""
+    seller = document.seller
+    left = " \u00b7 ".join([
+        _pdf_safe(_one_line(seller.name)),
+        _pdf_safe(_one_line(f"{seller.street}, {seller.postcode} {seller.city}")),
+        f"{fmt.labels.enterprise_number} {seller.enterprise_number_display}",
+    ])
+
+    def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setStrokeColor(_RULE)
+        canvas.setLineWidth(0.5)
+        y = _MARGIN_BOTTOM - 8 * mm
+        canvas.line(_MARGIN_X, y + 4 * mm, _PAGE_SIZE[0] - _MARGIN_X, y + 4 * mm)
+        canvas.setFont(_FONT, 7.5)
+        canvas.setFillColor(_MUTED)
+        canvas.drawString(_MARGIN_X, y, left)
+        page = fmt.labels.page.format(page=canvas.getPageNumber())
+        canvas.drawRightString(_PAGE_SIZE[0] - _MARGIN_X, y, f"{document.number} \u00b7 {page}")
+        canvas.restoreState()
+
+    return draw

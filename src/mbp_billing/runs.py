@@ -1,0 +1,339 @@
+"""Billing runs: every charge due for a whole portfolio, issued exactly once.
+
+A run recomputes every charge up to a year for every agreement, compares
+with the register and issues exactly the missing ones (catch-up included),
+in the manner of a recompute-and-diff billing engine.  ``dry_run`` takes the
+same path and stops before the register is touched.
+
+Safety:
+
+* the portfolio is validated whole before the first invoice (see
+  :mod:`mbp_billing.portfolio`);
+* invoices are issued in batches, each one register transaction: numbers
+  are taken, documents rendered and recorded together, so a killed run
+  leaves whole batches or nothing; the next run issues the rest;
+* each transaction re-reads the register after taking the write lock, so two
+  runs started together never issue the same invoice twice nor skip a number;
+* files are written after the commit, to a temporary name then renamed, and
+  a run rewrites any file a killed run did not get to write.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+
+from .documents import CreditNote, Invoice, counter_of, format_number
+from .errors import InvalidValue, RegisterConflict
+from .issuing import (
+    CREDIT_SERIES,
+    INVOICE_SERIES,
+    _refuse_foreign_files,
+    render_files,
+    sweep_temporary_files,
+    write_files,
+)
+from .money import money_str
+from .portfolio import Portfolio, PortfolioEntry
+from .register import Register
+from .schedule import Charge, EndPolicy, build_schedule
+
+__all__ = [
+    "BATCH_SIZE",
+    "RunLine",
+    "RunResult",
+    "default_workers",
+    "run_portfolio",
+]
+
+#: Invoices per register transaction: big enough to amortise the commit,
+#: small enough that a killed run loses little work.
+BATCH_SIZE: Final = 25
+
+Progress = Callable[[int, int], None]
+
+
+@attrs.frozen
+class RunLine:
+    """One document a run issued (or, in a dry run, would issue)."""
+
+    number: str | None
+    type: str
+    buyer_kbo: str
+    buyer_name: str
+    year: int
+    kind: str
+    months: int
+    amount: Decimal
+    tier: int | None
+    source: str
+    credits: str | None = None
+    pdf: str | None = None
+    xml: str | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "number": self.number, "type": self.type, "buyer_kbo": self.buyer_kbo,
+            "buyer_name": self.buyer_name, "year": self.year, "kind": self.kind,
+            "months": self.months, "amount": money_str(self.amount), "tier": self.tier,
+            "source": self.source, "credits": self.credits, "pdf": self.pdf, "xml": self.xml,
+        }
+
+
+@attrs.frozen
+class RunResult:
+    """What a run did: issued documents and what it left alone."""
+
+    through: int
+    issue_date: date
+    dry_run: bool
+    issued: tuple[RunLine, ...]
+    credited: tuple[RunLine, ...]
+    already_issued: int
+    not_yet_due: int
+    files_repaired: int = 0
+
+    @property
+    def total_amount(self) -> Decimal:
+        """Sum of the invoices issued by this run."""
+        return sum((line.amount for line in self.issued), Decimal("0.00"))
+
+    def totals_by_year_and_tier(self) -> list[dict[str, Any]]:
+        """Count and amount of issued invoices per (year, tier), sorted."""
+        groups: dict[tuple[int, int], tuple[int, Decimal]] = {}
+        for line in self.issued:
+            key = (line.year, line.tier or 0)
+            count, amount = groups.get(key, (0, Decimal("0.00")))
+            groups[key] = (count + 1, amount + line.amount)
+        return [{"year": y, "tier": t or None, "count": c, "amount": money_str(a)}
+                for (y, t), (c, a) in sorted(groups.items())]
+
+    def to_record(self) -> dict[str, Any]:
+        """The ``run --json`` document."""
+        return {
+            "through": self.through,
+            "issue_date": self.issue_date.isoformat(),
+            "dry_run": self.dry_run,
+            "issued": [line.to_record() for line in self.issued],
+            "credited": [line.to_record() for line in self.credited],
+            "already_issued": self.already_issued,
+            "not_yet_due": self.not_yet_due,
+            "files_repaired": self.files_repaired,
+            "total_amount": money_str(self.total_amount),
+            "totals": self.totals_by_year_and_tier(),
+        }
+
+
+@attrs.frozen
+class _Due:
+    entry: PortfolioEntry
+    charge: Charge
+
+
+@attrs.frozen
+class _CreditDue:
+    entry: PortfolioEntry
+    charge: Charge
+    invoice_number: str
+    amount: Decimal
+
+
+def _line(entry: PortfolioEntry, charge: Charge, number: str | None, type_: str,
+          amount: Decimal, credits: str | None = None,
+          paths: tuple[Path | None, Path | None] = (None, None)) -> RunLine:
+    buyer = entry.agreement.buyer
+    assert buyer is not None
+    return RunLine(
+        number=number, type=type_, buyer_kbo=buyer.kbo, buyer_name=buyer.name, year=charge.year,
+        kind=charge.kind, months=charge.months, amount=amount,
+        tier=None if charge.tier is None else charge.tier.number, source=entry.source,
+        credits=credits, pdf=None if paths[0] is None else str(paths[0]),
+        xml=None if paths[1] is None else str(paths[1]),
+    )
+
+
+def _plan(portfolio: Portfolio, through: int, issue_date: date, register: Register,
+          policy: EndPolicy) -> tuple[list[_Due], list[_CreditDue], list[str], int]:
+    due: list[_Due] = []
+    credits: list[_CreditDue] = []
+    existing_numbers: list[str] = []
+    not_yet_due = 0
+    for entry in portfolio:
+        for charge in build_schedule(entry.agreement, through, policy=policy):
+            if charge.earliest_invoice_date > issue_date:
+                not_yet_due += 1
+                continue
+            existing = register.active_invoice(entry.buyer_kbo, charge.year, charge.kind)
+            if existing is None:
+                due.append(_Due(entry, charge))
+                continue
+            existing_numbers.append(existing.number)
+            # R8 pro-rata: an invoice issued in full for the final year is
+            # credited down to the months in force.
+            net = existing.amount - register.credited_total(existing.number)
+            if policy is EndPolicy.PRO_RATA and charge.final and net > charge.amount:
+                credits.append(_CreditDue(entry, charge, existing.number, net - charge.amount))
+    # Oldest years first, first-year invoices before renewals of the same
+    # year, then portfolio order: the numbering follows the calendar.
+    order = {id(e): i for i, e in enumerate(portfolio)}
+    due.sort(key=lambda d: (d.charge.year, d.charge.kind != "first", order[id(d.entry)]))
+    return due, credits, existing_numbers, not_yet_due
+
+
+def _render_many(documents: Sequence[Invoice | CreditNote], locale: str,
+                 pool: ProcessPoolExecutor | None) -> list[tuple[bytes, bytes]]:
+    if pool is None or len(documents) < 2:
+        return [render_files(d, locale) for d in documents]
+    return list(pool.map(render_files, documents, [locale] * len(documents),
+                         chunksize=max(1, len(documents) // 8)))
+
+
+def run_portfolio(
+    portfolio: Portfolio,
+    through: int,
+    *,
+    issue_date: date,
+    register: Register,
+    out_dir: Path | None = None,
+    dry_run: bool = False,
+    policy: EndPolicy = EndPolicy.NO_REFUND,
+    workers: int = 1,
+    locale: str = "nl_BE",
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> RunResult:
+    """Issue every missing invoice of ``portfolio`` up to ``through``.
+
+    Args:
+        portfolio: the validated agreements.
+        through: the last calendar year to bill.
+        issue_date: the date of every document issued by this run.
+        register: the register to number and record in.
+        out_dir: where PDF and UBL files go (``None``: keep them only in the
+            register).
+        dry_run: compute and report, issue nothing.
+        policy: the R8 treatment of a final year.
+        workers: processes that render PDFs (numbering stays serial).
+        locale: language of the PDFs.
+        progress: called with ``(done, total)`` after each batch.
+        batch_size: invoices per register transaction.
+
+    Raises:
+        RegisterConflict: ``issue_date`` is before the latest issued document.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidValue("--workers", workers, "must be a whole number >= 1")
+    for series in (INVOICE_SERIES, CREDIT_SERIES):
+        latest = register.latest_issue_date(series)
+        if latest is not None and issue_date < latest:
+            raise RegisterConflict(
+                "date", issue_date.isoformat(),
+                f"is before the latest issued document ({latest.isoformat()}); numbers and "
+                f"dates ascend together, so run with --date {latest.isoformat()} or later")
+    due, credits_due, existing_numbers, not_yet_due = _plan(
+        portfolio, through, issue_date, register, policy)
+    if dry_run:
+        return RunResult(
+            through, issue_date, True,
+            tuple(_line(d.entry, d.charge, None, "invoice", d.charge.amount) for d in due),
+            tuple(_line(c.entry, c.charge, None, "credit_note", c.amount, c.invoice_number)
+                  for c in credits_due),
+            len(existing_numbers), not_yet_due)
+    repaired = 0
+    if out_dir is not None:
+        sweep_temporary_files(out_dir)
+        for number in existing_numbers:
+            pdf_path = out_dir / f"{number}.pdf"
+            xml_path = out_dir / f"{number}.xml"
+            if not (pdf_path.exists() and xml_path.exists()):
+                repaired += 1
+            write_files(register, number, out_dir)
+    issued: list[RunLine] = []
+    credited: list[RunLine] = []
+    raced = 0
+    total = len(due) + len(credits_due)
+    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    try:
+        for start in range(0, len(due), batch_size):
+            batch = due[start:start + batch_size]
+            lines, skipped = _issue_batch(batch, issue_date, register, out_dir, locale, pool)
+            issued.extend(lines)
+            raced += skipped
+            if progress is not None:
+                progress(min(start + batch_size, len(due)), total)
+        for done, credit in enumerate(credits_due, start=len(due) + 1):
+            credited.append(_issue_credit(credit, issue_date, register, out_dir, locale))
+            if progress is not None:
+                progress(done, total)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return RunResult(through, issue_date, False, tuple(issued), tuple(credited),
+                     len(existing_numbers) + raced, not_yet_due, repaired)
+
+
+def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
+                 out_dir: Path | None, locale: str,
+                 pool: ProcessPoolExecutor | None) -> tuple[list[RunLine], int]:
+    planned: list[tuple[_Due, Invoice]] = []
+    skipped = 0
+    with register.transaction():
+        # Re-read under the write lock: a concurrent run may have issued some.
+        counter = counter_of(register.next_number(INVOICE_SERIES))[1]
+        for item in batch:
+            buyer = item.entry.agreement.buyer
+            assert buyer is not None
+            if register.active_invoice(buyer.kbo, item.charge.year, item.charge.kind) is not None:
+                skipped += 1
+                continue
+            number = format_number(INVOICE_SERIES, counter)
+            counter += 1
+            planned.append((item, Invoice.build(item.charge, buyer, number=number,
+                                                issue_date=issue_date)))
+        rendered = _render_many([inv for _, inv in planned], locale, pool)
+        for (_, invoice), (pdf, xml) in zip(planned, rendered, strict=True):
+            _refuse_foreign_files(out_dir, invoice.number, pdf, xml)
+            register.insert(invoice, pdf=pdf, xml=xml)
+    lines = []
+    for item, invoice in planned:
+        paths: tuple[Path | None, Path | None] = (None, None)
+        if out_dir is not None:
+            paths = write_files(register, invoice.number, out_dir)
+        lines.append(_line(item.entry, item.charge, invoice.number, "invoice", invoice.total,
+                           paths=paths))
+    return lines, skipped
+
+
+def _issue_credit(credit: _CreditDue, issue_date: date, register: Register,
+                  out_dir: Path | None, locale: str) -> RunLine:
+    with register.transaction():
+        invoice = register.get(credit.invoice_number).document
+        assert isinstance(invoice, Invoice)
+        remaining = invoice.total - register.credited_total(invoice.number)
+        amount = min(credit.amount, remaining)
+        note = CreditNote.build(
+            invoice, number=register.next_number(CREDIT_SERIES), issue_date=issue_date,
+            reason=(f"Overeenkomst beëindigd op {credit.entry.agreement.ends_on}: "
+                    f"{credit.charge.months}/12 van het jaar verschuldigd (R8, pro rata)"),
+            amount=amount)
+        pdf, xml = render_files(note, locale)
+        _refuse_foreign_files(out_dir, note.number, pdf, xml)
+        register.insert(note, pdf=pdf, xml=xml)
+    paths: tuple[Path | None, Path | None] = (None, None)
+    if out_dir is not None:
+        paths = write_files(register, note.number, out_dir)
+    return _line(credit.entry, credit.charge, note.number, "credit_note", amount,
+                 credit.invoice_number, paths)
+
+
+def default_workers() -> int:
+    """One rendering process per core, at most 4."""
+    return max(1, min(4, os.cpu_count() or 1))

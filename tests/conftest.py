@@ -1,0 +1,39 @@
+"""Shared test configuration: hypothesis profiles and a network guard.
+
+Two hypothesis profiles are registered.  ``ci`` (picked when the ``CI``
+environment variable is set, as ``.ci/run`` does) is small, derandomized and
+prints a reproduction blob on failure; ``dev`` (the default) explores more.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import settings
+
+settings.register_profile(
+    "ci", max_examples=50, deadline=None, derandomize=True, print_blob=True
+)
+settings.register_profile("dev", max_examples=300, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail any test that opens a connection beyond this machine."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else None
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in _LOOPBACK:
+            raise RuntimeError(f"tests must not touch the network (tried {address!r})")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    yield

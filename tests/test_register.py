@@ -1,0 +1,149 @@
+"""The register: gapless numbering, immutability, hash chain, payments."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from factories import agreement, buyer, kbo
+
+from mbp_billing.documents import Invoice
+from mbp_billing.errors import RegisterConflict
+from mbp_billing.issuing import credit_invoice, issue_invoice
+from mbp_billing.register import GENESIS, Register, chain_hash, default_register_path
+from mbp_billing.schedule import build_schedule
+
+
+@pytest.fixture
+def register(tmp_path: Path) -> Register:
+    """A fresh register in a temporary folder."""
+    reg = Register.open(tmp_path / "register.sqlite3")
+    yield reg
+    reg.close()
+
+
+def _invoice(number: str, issue_date: date = date(2024, 1, 5)) -> Invoice:
+    charge = build_schedule(agreement(), through=2024).for_year(2024)
+    return Invoice.build(charge, buyer(), number=number, issue_date=issue_date)
+
+
+def test_first_number_is_one(register: Register) -> None:
+    """An empty register numbers from F000001."""
+    assert register.next_number("F") == "F000001"
+    assert register.next_number("C") == "C000001"
+
+
+def test_insert_outside_transaction_is_refused(register: Register) -> None:
+    """Writes happen only inside a transaction."""
+    with pytest.raises(RuntimeError):
+        register.insert(_invoice("F000001"), pdf=b"p", xml=b"x")
+
+
+def test_insert_refuses_a_skipped_number(register: Register) -> None:
+    """A number that is not the next one of its series is refused."""
+    with pytest.raises(RegisterConflict, match="F000001"), register.transaction():
+        register.insert(_invoice("F000002"), pdf=b"p", xml=b"x")
+    assert register.documents() == []
+
+
+def test_insert_refuses_a_backdated_document(register: Register) -> None:
+    """A document dated before the latest of its series is refused."""
+    with register.transaction():
+        register.insert(_invoice("F000001", date(2024, 3, 1)), pdf=b"p", xml=b"x")
+    with pytest.raises(RegisterConflict, match="2024-03-01"), register.transaction():
+        register.insert(_invoice("F000002", date(2024, 2, 1)), pdf=b"p", xml=b"x")
+    assert [d.number for d in register.documents()] == ["F000001"]
+
+
+def test_failed_transaction_leaves_nothing(register: Register) -> None:
+    """An error inside a transaction rolls back every write of it."""
+    with pytest.raises(ZeroDivisionError), register.transaction():
+        register.insert(_invoice("F000001"), pdf=b"p", xml=b"x")
+        _ = 1 / 0
+    assert register.documents() == []
+    assert register.next_number("F") == "F000001"
+
+
+def test_documents_are_never_updated_or_deleted(register: Register, tmp_path: Path) -> None:
+    """The database itself refuses to update or delete an issued document."""
+    with register.transaction():
+        register.insert(_invoice("F000001"), pdf=b"p", xml=b"x")
+    raw = sqlite3.connect(tmp_path / "register.sqlite3")
+    with pytest.raises(sqlite3.DatabaseError, match="never updated"):
+        raw.execute("UPDATE documents SET amount = '1.00'")
+    with pytest.raises(sqlite3.DatabaseError, match="never deleted"):
+        raw.execute("DELETE FROM documents")
+    with pytest.raises(sqlite3.DatabaseError, match="never updated"):
+        raw.execute("UPDATE files SET data = x'00'")
+    raw.close()
+
+
+def test_chain_links_each_document_to_the_previous(register: Register) -> None:
+    """Each chain value seals the previous one, the content and both files."""
+    with register.transaction():
+        register.insert(_invoice("F000001"), pdf=b"p1", xml=b"x1")
+        register.insert(_invoice("F000002"), pdf=b"p2", xml=b"x2")
+    first, second = register.documents()
+    assert first.prev_chain == GENESIS
+    assert second.prev_chain == first.chain
+    assert second.chain == chain_hash(first.chain, second.content_hash,
+                                      second.pdf_sha256, second.xml_sha256)
+    assert register.verify() == []
+
+
+def _tamper(path: Path, sql: str) -> None:
+    raw = sqlite3.connect(path)
+    raw.execute("DROP TRIGGER documents_never_updated")
+    raw.execute("DROP TRIGGER files_never_updated")
+    raw.execute(sql)
+    raw.commit()
+    raw.close()
+
+
+def test_verify_names_a_tampered_amount(register: Register, tmp_path: Path) -> None:
+    """Changing a stored document's content breaks its hash and is named."""
+    with register.transaction():
+        register.insert(_invoice("F000001"), pdf=b"p", xml=b"x")
+    _tamper(tmp_path / "register.sqlite3",
+            "UPDATE documents SET content = replace(content, '7000.00', '700.00')")
+    problems = register.verify()
+    assert problems and all(p.number == "F000001" for p in problems)
+
+
+def test_verify_names_a_tampered_file(register: Register, tmp_path: Path) -> None:
+    """A flipped byte in a stored PDF is reported with its file name."""
+    with register.transaction():
+        register.insert(_invoice("F000001"), pdf=b"pdf-bytes", xml=b"x")
+    _tamper(tmp_path / "register.sqlite3", "UPDATE files SET data = x'00' WHERE format = 'pdf'")
+    assert [p.file for p in register.verify()] == ["F000001.pdf"]
+
+
+def test_default_register_path_follows_the_environment() -> None:
+    """The environment variable overrides the default register path."""
+    assert default_register_path({}) == Path("mbp-billing-register.sqlite3")
+    assert default_register_path({"MBP_BILLING_REGISTER": "/x/r.db"}) == Path("/x/r.db")
+
+
+def test_payments_are_recorded_against_invoices(register: Register) -> None:
+    """A payment is stored with its amount and date and read back."""
+    with register.transaction():
+        register.insert(_invoice("F000001"), pdf=b"p", xml=b"x")
+    register.record_payment("F000001", Decimal("7000.00"), date(2024, 1, 20), reference="r")
+    [payment] = register.payments("F000001")
+    assert (payment.amount, payment.paid_on) == (Decimal("7000.00"), date(2024, 1, 20))
+
+
+def test_many_issues_are_gapless(tmp_path: Path) -> None:
+    """Forty buyers over three years give F000001..F000120 without a gap."""
+    with Register.open(tmp_path / "r.sqlite3") as reg:
+        for year in (2023, 2024, 2025):
+            for n in range(40):
+                a = agreement(buyer=buyer(kbo=kbo(n), name=f"Gemeente {n}"))
+                issue_invoice(a, year, issue_date=date(year, 7, 10), register=reg)
+        numbers = [d.number for d in reg.documents()]
+        assert numbers == [f"F{i:06d}" for i in range(1, 121)]
+        credit_invoice("F000005", reason="test", issue_date=date(2025, 8, 1), register=reg)
+        assert reg.verify() == []
