@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 
 import attrs
 import pytest
@@ -277,7 +278,7 @@ def test_schedule_is_contiguous_when_signed_in_time(a: Agreement, through: int) 
     start = a.billing_start
     assume(start is not None and a.signed_on <= date(start.year + 1, 1, 1))
     years = [c.year for c in build_schedule(a, through)]
-    assert all(b == y + 1 for y, b in zip(years, years[1:], strict=False))
+    assert all(b == y + 1 for y, b in pairwise(years))
     if a.ends_on is None:
         assert years == list(range(start.year, through + 1))
 

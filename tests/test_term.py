@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -161,7 +162,7 @@ def test_terms_are_contiguous_years(signed: date) -> None:
     """The four terms follow each other without gap or overlap, each about a year (R6)."""
     found = terms(signed)
     assert found[0].start == signed
-    for before, after in zip(found, found[1:], strict=False):
+    for before, after in pairwise(found):
         assert after.start == before.end + timedelta(days=1)
     for t in found:
         assert 364 <= (t.end - t.start).days <= 365

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
+
+import attrs
 
 from .agreement import Agreement, parse_date
 from .audit import verify
@@ -23,10 +26,11 @@ from .examples import example_agreement
 from .issuing import Issued, credit_invoice, issue_invoice
 from .ledger import build_ledger, import_bank_lines
 from .money import money_str, parse_amount
+from .population import PopulationTable
 from .portfolio import PortfolioError, load_portfolio
 from .register import Register, default_register_path
 from .runs import run_portfolio
-from .schedule import Charge, EndPolicy, build_schedule, quote
+from .schedule import Charge, EndPolicy, Step, build_schedule, quote
 from .term import termination
 
 __all__ = ["main"]
@@ -101,6 +105,23 @@ def _charge_lines(charges: Sequence[Charge], explain: bool) -> list[str]:
 # -- quote --------------------------------------------------------------------
 
 def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
+    population = args.population
+    municipality = None
+    if args.municipality is not None:
+        table = (PopulationTable.from_csv(args.population_file) if args.population_file
+                 else PopulationTable.builtin())
+        live = args.go_live or args.app_store or args.play_store
+        year = args.year or (live.year if live else None)
+        if year is None:
+            raise InvalidValue("--year", None, "give the year whose 1 January population "
+                                               "applies, e.g. --year 2026")
+        municipality = table.lookup(args.municipality, year)
+        population = table.population(municipality.nis_code, year)
+        if live is None:
+            # No go-live given: quote the full year, as a renewal of YEAR.
+            args.go_live = date(year, 1, 1)
+    elif args.year is not None:
+        raise InvalidValue("--year", args.year, "only applies with --municipality")
     if args.go_live is not None:
         if args.app_store or args.play_store:
             raise InvalidValue("--go-live", args.go_live.isoformat(),
@@ -121,8 +142,13 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
                 "is live in both stores, R2), or use --go-live DATE",
             )
         app, play = args.app_store, args.play_store
-    charge = quote(population=args.population, annual_fee=args.annual_fee,
+    charge = quote(population=population, annual_fee=args.annual_fee,
                    app_store_live_on=app, play_store_live_on=play)
+    if municipality is not None:
+        charge = attrs.evolve(charge, steps=(
+            Step("R1", f"{municipality.name} (NIS {municipality.nis_code}) had "
+                       f"{population:,} inhabitants on 1 January {municipality.year} "
+                       "(Statbel de jure population)"), *charge.steps))
     record = {
         "annual_fee": money_str(charge.annual_fee),
         "months": charge.months,
@@ -132,6 +158,9 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
         "period_end": charge.period_end.isoformat(),
         "tier": None if charge.tier is None else charge.tier.number,
     }
+    if municipality is not None:
+        record.update({"municipality": municipality.name, "nis_code": municipality.nis_code,
+                       "population": population, "population_year": municipality.year})
     if args.explain or args.json:
         record["explanation"] = [str(s) for s in charge.steps]
     if args.json:
@@ -376,7 +405,9 @@ _EPILOGS = {
     "quote": """examples:
   python -m mbp_billing quote --population 32000 --app-store 2023-06-20 --play-store 2023-07-03
   python -m mbp_billing quote --annual-fee 7000.00 --go-live 2024-09-12 --json
-  python -m mbp_billing quote --population 15001 --go-live 2022-10-01 --explain""",
+  python -m mbp_billing quote --population 15001 --go-live 2022-10-01 --explain
+  python -m mbp_billing quote --municipality Lokeren --year 2026
+  python -m mbp_billing quote --municipality 46029 --year 2026 --go-live 2026-05-12 --json""",
     "schedule": """examples:
   python -m mbp_billing schedule gemeente.toml --through 2027
   python -m mbp_billing schedule gemeente.toml --through 2027 --json --explain
@@ -435,6 +466,13 @@ def build_parser() -> argparse.ArgumentParser:
     basis.add_argument("--population", type=_population, help="inhabitants on 1 January (R1)")
     basis.add_argument("--annual-fee", type=_amount_arg, metavar="AMOUNT",
                        help="annual fee in euro, e.g. 7000.00")
+    basis.add_argument("--municipality", metavar="NAME_OR_NIS",
+                       help="a Flemish municipality: its Statbel population on 1 January "
+                            "of --year applies")
+    q.add_argument("--year", type=_year, metavar="YEAR",
+                   help="with --municipality: the population year (default: the go-live year)")
+    q.add_argument("--population-file", metavar="CSV",
+                   help="with --municipality: a newer population file in the builtin format")
     q.add_argument("--go-live", type=_date_arg("--go-live"), metavar="DATE",
                    help="live in both stores on this date")
     q.add_argument("--app-store", type=_date_arg("--app-store"), metavar="DATE",
@@ -563,3 +601,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `head`) went away; stop quietly, as Unix tools do,
+        # and keep the interpreter from complaining when it flushes stdout.
+        if out is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

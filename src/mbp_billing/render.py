@@ -577,11 +577,18 @@ def _credit_reference(note: CreditNote, fmt: _Formatter, styles: _Styles) -> lis
     labels = fmt.labels
     credits = labels.credits.format(number=note.invoice_number,
                                     date=fmt.day(note.invoice_issue_date))
-    return [
-        Paragraph(_bold(credits), styles.body),
-        Paragraph(f"{_text(labels.reason)}: {_text(note.reason)}", styles.body),
-        Spacer(1, _GAP),
-    ]
+    box = Table([[[Paragraph(_bold(credits), styles.body),
+                   Paragraph(f"{_text(labels.reason)}: {_text(note.reason)}", styles.body)]]],
+                colWidths=[_FRAME_WIDTH], splitInRow=1)
+    box.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), _PANEL),
+        ("LINEBEFORE", (0, 0), (0, -1), 2.5, _ACCENT),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4 * mm),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4 * mm),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5 * mm),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5 * mm),
+    ]))
+    return [box, Spacer(1, _GAP)]
 
 
 def _lines_table(document: Invoice | CreditNote, fmt: _Formatter,

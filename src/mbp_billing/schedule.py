@@ -210,8 +210,15 @@ def _fee_steps(agreement: Agreement, year: int) -> list[Step]:
     tier = agreement.tariff.tier_for(basis.population, year)
     observed = ("" if from_year is not None or agreement.population_year is None
                 else f" on 1 January {agreement.population_year}")
-    bound = ("more than the previous bound" if tier.max_population is None
-             else f"up to and including {tier.max_population:,}")
+    table = agreement.tariff.for_year(year)
+    lower = max((t.max_population for t in table.tiers
+                 if t.max_population is not None and t.number < tier.number), default=0)
+    if tier.max_population is None:
+        bound = f"more than {lower:,}"
+    elif lower:
+        bound = f"{lower + 1:,} to {tier.max_population:,}"
+    else:
+        bound = f"up to and including {tier.max_population:,}"
     return [Step(
         "R1",
         f"population {basis.population:,}{observed} from {source} is tier {tier.number} "
