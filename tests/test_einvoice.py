@@ -244,7 +244,6 @@ def credit_notes(draw: st.DrawFn) -> CreditNote:
 documents = st.one_of(invoices(), credit_notes())
 
 
-
 # -- document type and identification -------------------------------------------------
 
 def test_invoice_is_a_peppol_ubl_invoice_380() -> None:
@@ -410,7 +409,7 @@ def test_pro_rata_line_states_months_over_12() -> None:
         assert text(period, "cbc:EndDate") == "2023-12-31"
     assert text(line, "cac:Item/cbc:Name") == SERVICE_NAME
     description = text(line, "cac:Item/cbc:Description")
-    assert "2023" in description
+    assert description.startswith("Jaar 2023, periode 2023-07-01 tot en met 2023-12-31")
     assert "6/12 van de jaarvergoeding 7000.00 EUR" in description
 
 
@@ -457,10 +456,9 @@ def test_hostile_texts_round_trip_through_an_xml_parser(note: CreditNote) -> Non
 
 @pytest.mark.parametrize("field", ["name", "street", "city"])
 def test_control_character_is_refused(field: str) -> None:
-    """A character XML cannot carry is refused, naming the field, not written broken."""
-    buyer = make_buyer(**{"name": "Gemeente Voorbeeld", field: "Gemeente\x00Voorbeeld"})
-    with pytest.raises(InvalidValue, match=r"U\+0000") as caught:
-        to_ubl(make_invoice(buyer=buyer))
+    """A character XML cannot carry is refused when the buyer is built, naming the field."""
+    with pytest.raises(InvalidValue, match="control character") as caught:
+        make_buyer(**{"name": "Gemeente Voorbeeld", field: "Gemeente\x00Voorbeeld"})
     assert caught.value.field == f"buyer.{field}"
 
 

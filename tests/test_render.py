@@ -287,8 +287,8 @@ def test_long_names_wrap_and_stay_on_one_page() -> None:
 
 
 def test_extreme_text_flows_onto_more_pages() -> None:
-    """A 5,000-character word and control characters neither crash nor hide the number."""
-    who = buyer(name="X" * 5000, street="Markt\x00plein\t1\n\x0b", city="Voor\u202fbeeld")
+    """A 5,000-character word, tabs and newlines neither crash nor hide the number."""
+    who = buyer(name="X" * 5000, street="Markt plein\t1\n", city="Voor\u202fbeeld")
     pdf = render_pdf(annual_invoice(party=who))
     assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) > 1
     text = text_of(pdf)
@@ -330,7 +330,9 @@ def test_renderer_never_rounds() -> None:
 
 # -- Any name, any amount ---------------------------------------------------------------
 
-_NAMES = st.text(min_size=1, max_size=250).filter(lambda s: s.strip() != "")
+# Any text a Party accepts: no control characters (refused when the buyer is built).
+_NAMES = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1,
+                 max_size=250).filter(lambda s: s.strip() != "")
 
 
 @settings(deadline=None, max_examples=40)  # Each example renders and parses a PDF.

@@ -1,6 +1,21 @@
 """mbp_billing: the Mijn Burgerprofiel app agreement as correct invoices.
 
-One public door: every public name is importable from here.
+One public door: every public name is importable from here, and each command
+of ``python -m mbp_billing`` is one function of this package:
+
+========== ===================================================
+command    function
+========== ===================================================
+quote      :func:`quote`
+schedule   :func:`build_schedule` (``Agreement.from_toml``)
+term       :func:`termination`
+invoice    :func:`issue_invoice`
+credit     :func:`credit_invoice`
+run        :func:`run_portfolio` (``load_portfolio``)
+verify     :func:`verify`
+ledger     :func:`build_ledger`
+pay        :meth:`Register.record_payment`, :func:`import_bank_lines`
+========== ===================================================
 
 >>> from datetime import date
 >>> import mbp_billing as mb
@@ -10,45 +25,90 @@ Decimal('1666.67')
 """
 
 from .agreement import Agreement, Amendment, parse_date
+from .analysis import charges_table, forecast, retiering, with_go_live
+from .audit import verify
+from .documents import CreditNote, Invoice, Line, structured_communication
+from .einvoice import to_ubl
 from .errors import BillingError, InvalidValue, NotBillable, RegisterConflict
+from .examples import example_agreement, example_portfolio
+from .issuing import Issued, credit_invoice, issue_invoice
+from .ledger import Ledger, LedgerRow, build_ledger, import_bank_lines
 from .money import parse_amount, round_money
 from .parties import SELLER, Party
+from .population import Municipality, PopulationTable
+from .portfolio import Portfolio, PortfolioEntry, PortfolioError, load_portfolio
 from .proration import billing_start, go_live_date, months_billed, prorated_amount
+from .register import Register, default_register_path
+from .render import epc_qr_payload, render_pdf
+from .runs import RunResult, run_portfolio
 from .schedule import Charge, EndPolicy, Schedule, Step, build_schedule, quote
+from .tables import Table
 from .tariff import DEFAULT_TARIFF, DEFAULT_TARIFF_BOOK, Tariff, TariffBook, Tier
 from .term import Term, Termination, termination, terms
 
 __all__ = [
-    "DEFAULT_TARIFF",
-    "DEFAULT_TARIFF_BOOK",
-    "SELLER",
     "Agreement",
     "Amendment",
     "BillingError",
     "Charge",
+    "CreditNote",
+    "DEFAULT_TARIFF",
+    "DEFAULT_TARIFF_BOOK",
     "EndPolicy",
     "InvalidValue",
+    "Invoice",
+    "Issued",
+    "Ledger",
+    "LedgerRow",
+    "Line",
+    "Municipality",
     "NotBillable",
     "Party",
+    "PopulationTable",
+    "Portfolio",
+    "PortfolioEntry",
+    "PortfolioError",
+    "Register",
     "RegisterConflict",
+    "RunResult",
+    "SELLER",
     "Schedule",
     "Step",
+    "Table",
     "Tariff",
     "TariffBook",
     "Term",
     "Termination",
     "Tier",
     "billing_start",
+    "build_ledger",
     "build_schedule",
+    "charges_table",
+    "credit_invoice",
+    "default_register_path",
+    "epc_qr_payload",
+    "example_agreement",
+    "example_portfolio",
+    "forecast",
     "go_live_date",
+    "import_bank_lines",
+    "issue_invoice",
+    "load_portfolio",
     "months_billed",
     "parse_amount",
     "parse_date",
     "prorated_amount",
     "quote",
+    "render_pdf",
+    "retiering",
     "round_money",
+    "run_portfolio",
+    "structured_communication",
     "termination",
     "terms",
+    "to_ubl",
+    "verify",
+    "with_go_live",
 ]
 
 __version__ = "0.1.0"

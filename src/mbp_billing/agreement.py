@@ -183,7 +183,7 @@ def _fee(value: object) -> Decimal | None:
 class Agreement:
     """The facts of one municipality's agreement that money depends on.
 
-    Args:
+    Attributes:
         signed_on: the signing date S (Art. 10).
         population: inhabitants on 1 January of ``population_year`` (R1).
         annual_fee: the fee stated in the agreement; with a population it must

@@ -3,10 +3,11 @@
 Plain Python values (:class:`~mbp_billing.tables.Table`) that display in a
 notebook and export to records, CSV, pandas or polars.
 
->>> from mbp_billing.examples import example_portfolio
->>> f = forecast(example_portfolio(), range(2027, 2028))
->>> [(r["tier"], r["agreements"]) for r in f]
-[(1, 123), (2, 85), (3, 63), (4, 14)]
+Examples:
+    >>> from mbp_billing.examples import example_portfolio
+    >>> f = forecast(example_portfolio(), range(2027, 2028))
+    >>> [(r["tier"], r["agreements"]) for r in f]
+    [(1, 116), (2, 78), (3, 62), (4, 14)]
 """
 
 from __future__ import annotations

@@ -29,14 +29,14 @@ def verify(register: Register, out_dir: Path | None = None) -> list[Problem]:
     problems = register.verify()
     if out_dir is None:
         return problems
-    for stored in register.documents():
-        for fmt, recorded in (("pdf", stored.pdf_sha256), ("xml", stored.xml_sha256)):
-            path = out_dir / f"{stored.number}.{fmt}"
-            if not path.exists():
-                problems.append(Problem(stored.number, str(path), "file is missing"))
+    for number, pdf_sha256, xml_sha256 in register.file_hashes():
+        for fmt, recorded in (("pdf", pdf_sha256), ("xml", xml_sha256)):
+            path = out_dir / f"{number}.{fmt}"
+            if not path.is_file():
+                problems.append(Problem(number, str(path), "file is missing"))
                 continue
             if hashlib.sha256(path.read_bytes()).hexdigest() != recorded:
-                problems.append(Problem(stored.number, str(path),
+                problems.append(Problem(number, str(path),
                                         "file does not match the SHA-256 recorded at issue "
                                         "(altered or replaced)"))
     return problems

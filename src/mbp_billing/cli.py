@@ -340,7 +340,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     with Register.open(_register_path(args), create=False) as register:
         problems = verify(register, Path(args.out) if args.out else DEFAULT_OUT)
-        count = len(register.documents())
+        count = len(register.file_hashes())
     if args.json:
         _dump({"documents": count, "problems": [str(p) for p in problems],
                "ok": not problems}, out)

@@ -16,13 +16,17 @@ from __future__ import annotations
 import hashlib
 from datetime import date, timedelta
 from importlib.resources import files
+from typing import Final
 
 from .agreement import Agreement
 from .parties import Party
 from .population import PopulationTable
 from .portfolio import Portfolio, PortfolioEntry
 
-__all__ = ["example_agreement", "example_agreement_text", "example_kbo", "example_portfolio"]
+#: The date the example portfolio describes: later go-lives are not known yet.
+AS_OF: Final = date(2026, 11, 30)
+
+__all__ = ["AS_OF", "example_agreement", "example_agreement_text", "example_kbo", "example_portfolio"]
 
 
 def example_agreement_text() -> str:
@@ -54,21 +58,23 @@ def example_portfolio(population_year: int = 2026,
                       table: PopulationTable | None = None) -> Portfolio:
     """285 agreements: every Flemish municipality of ``population_year``.
 
-    Signing dates fall between 2022-09-01 and 2026-06-30; each app goes live
+    Signing dates fall between 2022-09-01 and 2026-10-29; each app goes live
     in the App Store 2-200 days after signing and in the Play Store up to 40
-    days from then (either store may be later).  The population is the
-    figure of 1 January ``population_year``.
+    days from then (either store may be later); an app not live in both by
+    :data:`AS_OF` has no store dates yet.  The population is the figure of
+    1 January ``population_year``.
     """
     table = table or PopulationTable.builtin()
     entries = []
     for m in sorted(table.municipalities(population_year), key=lambda m: m.nis_code):
-        signed = date(2022, 9, 1) + timedelta(days=_draw(m.nis_code, "signed", 1399))
+        signed = date(2022, 9, 1) + timedelta(days=_draw(m.nis_code, "signed", 1520))
         app = signed + timedelta(days=2 + _draw(m.nis_code, "app", 199))
         play = app + timedelta(days=_draw(m.nis_code, "play", 81) - 40)
         play = max(play, signed)
+        live = max(app, play) <= AS_OF  # else not live yet: nothing billed (R2)
         agreement = Agreement(
             signed_on=signed, population=m.population, population_year=population_year,
-            app_store_live_on=app, play_store_live_on=play,
+            app_store_live_on=app if live else None, play_store_live_on=play if live else None,
             buyer=Party(name=f"Gemeente {m.name}", kbo=example_kbo(m.nis_code),
                         street="Marktplein 1", postcode="9999", city=m.name,
                         reference=f"MBP-{m.nis_code}"),

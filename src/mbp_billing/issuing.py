@@ -116,11 +116,32 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _writer_alive(tmp: Path) -> bool:
+    # ".F000001.pdf.<pid>.tmp": the process that is (or was) writing it.
+    pid = tmp.name.rsplit(".", 2)[-2]
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists but belongs to someone else
+    return True
+
+
 def sweep_temporary_files(out_dir: Path) -> int:
-    """Remove temporary files left by a killed writer; return how many."""
+    """Remove temporary files left by a killed writer; return how many.
+
+    A temporary file whose writer is still running is left alone: a second
+    run started at the same time must not pull a file from under the first
+    one's rename.
+    """
     removed = 0
     if out_dir.is_dir():
         for tmp in out_dir.glob(".*.tmp"):
+            if _writer_alive(tmp):
+                continue
             tmp.unlink(missing_ok=True)
             removed += 1
     return removed

@@ -57,6 +57,11 @@ def normalize_kbo(value: object, field: str = "kbo") -> str:
             f"is not a valid Belgian enterprise number ({why}); "
             "copy it from the KBO, e.g. '0207.123.407'",
         ) from None
+    if digits.endswith("00"):
+        # stdnum accepts check digits 00 (first eight digits a multiple of 97),
+        # but the KBO never issues them and Peppol refuses them (COMMON-R043).
+        raise InvalidValue(field, value, "is not a valid Belgian enterprise number (check "
+                                         "digits 00 are never issued); copy it from the KBO")
     return str(digits)
 
 
@@ -68,9 +73,16 @@ def normalize_iban(value: str, field: str = "iban") -> str:
         raise InvalidValue(field, value, "is not a valid Belgian IBAN") from None
 
 
+def _no_control_characters(value: str, field: str) -> None:
+    # XML 1.0 (the UBL e-invoice) cannot carry C0 controls except tab/LF/CR.
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+        raise InvalidValue(field, value, "contains a control character; remove it")
+
+
 def _required_text(instance: Party, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValue(f"buyer.{attribute.name}", value, "is required; give non-empty text")
+    _no_control_characters(value, f"buyer.{attribute.name}")
 
 
 def _kbo(value: object) -> str:
@@ -82,6 +94,7 @@ def _optional_text(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise InvalidValue("buyer.reference", value, "must be text")
+    _no_control_characters(value, "buyer.reference")
     return value.strip() or None
 
 

@@ -33,9 +33,7 @@ from typing import Any, Final
 import attrs
 
 from .documents import (
-    CreditNote,
     Document,
-    Invoice,
     canonical_json,
     counter_of,
     document_from_record,
@@ -198,6 +196,31 @@ class Problem:
 
 _COLUMNS = ("seq, number, type, buyer_kbo, year, kind, amount, issue_date, due_date, credits, "
             "content, content_hash, pdf_sha256, xml_sha256, prev_chain, chain")
+
+
+def _index_columns(record: dict[str, Any]) -> dict[str, Any]:
+    # The columns kept beside the content for queries and the ledger; insert
+    # writes them and verify checks them from the same record.
+    return {
+        "number": record["number"], "type": record["type"], "buyer_kbo": record["buyer_kbo"],
+        "year": record["line"]["year"], "kind": record["line"]["kind"],
+        "amount": record["amount"], "issue_date": record["issue_date"],
+        "due_date": record.get("due_date"), "credits": record.get("credits"),
+    }
+
+
+_INDEX_NAMES: Final = ("number", "type", "buyer_kbo", "year", "kind", "amount", "issue_date",
+                       "due_date", "credits")
+
+
+def _altered_columns(row: tuple[Any, ...]) -> list[str]:
+    # row is a raw SELECT of _COLUMNS: compare the stored text, not a parse of it.
+    try:
+        expected = _index_columns(json.loads(row[10]))
+    except (ValueError, KeyError, TypeError):
+        return ["content"]
+    actual = dict(zip(_INDEX_NAMES, row[1:10], strict=True))
+    return [name for name in _INDEX_NAMES if actual[name] != expected[name]]
 
 
 def _stored(row: tuple[Any, ...]) -> StoredDocument:
@@ -391,17 +414,15 @@ class Register:
         pdf_sha, xml_sha = sha256(pdf), sha256(xml)
         prev = self.last_chain()
         chain = chain_hash(prev, content_hash, pdf_sha, xml_sha)
-        line = record["line"]
+        index = _index_columns(record)
         self._db.execute(
             "INSERT INTO documents (number, series, counter, type, buyer_kbo, year, kind, "
             "amount, issue_date, due_date, credits, content, content_hash, pdf_sha256, "
             "xml_sha256, prev_chain, chain) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (document.number, series, counter, document.type, document.buyer.kbo, line["year"],
-             line["kind"], money_str(document.total), document.issue_date.isoformat(),
-             document.due_date.isoformat() if isinstance(document, Invoice) else None,
-             document.invoice_number if isinstance(document, CreditNote) else None,
-             content, content_hash, pdf_sha, xml_sha, prev, chain),
+            (index["number"], series, counter, index["type"], index["buyer_kbo"], index["year"],
+             index["kind"], index["amount"], index["issue_date"], index["due_date"],
+             index["credits"], content, content_hash, pdf_sha, xml_sha, prev, chain),
         )
         self._db.executemany("INSERT INTO files (number, format, sha256, data) VALUES (?, ?, ?, ?)",
                              [(document.number, "pdf", pdf_sha, pdf),
@@ -436,16 +457,39 @@ class Register:
 
     # -- audit -----------------------------------------------------------------
 
+    def file_hashes(self) -> list[tuple[str, str, str]]:
+        """``(number, pdf_sha256, xml_sha256)`` of every document, in order of issue.
+
+        Read raw, so that it works even on a register whose rows were altered.
+        """
+        rows = self._db.execute("SELECT number, pdf_sha256, xml_sha256 FROM documents "
+                                "ORDER BY seq").fetchall()
+        return [(str(n), str(p), str(x)) for n, p, x in rows]
+
     def verify(self) -> list[Problem]:
-        """Check the hash chain, gapless numbering, and stored file hashes."""
+        """Check the hash chain, gapless numbering, and stored file hashes.
+
+        Also checks that the columns the ledger reads (amount, buyer, dates,
+        ...) still agree with the hashed content, so an altered column is
+        named too.
+        """
         problems: list[Problem] = []
         prev = GENESIS
         counters: dict[str, list[int]] = {}
-        for stored in self.documents():
-            series, counter = counter_of(stored.number)
+        for row in self._db.execute(f"SELECT {_COLUMNS} FROM documents ORDER BY seq"):
+            try:
+                stored = _stored(row)
+                series, counter = counter_of(stored.number)
+            except (ValueError, ArithmeticError, TypeError) as exc:
+                problems.append(Problem(str(row[1]), None, f"row cannot be read ({exc})"))
+                continue
             counters.setdefault(series, []).append(counter)
             if sha256(stored.content.encode()) != stored.content_hash:
                 problems.append(Problem(stored.number, None, "content does not match its hash"))
+            else:
+                problems.extend(Problem(stored.number, None, f"column {name} was altered: it "
+                                        "does not match the recorded content")
+                                for name in _altered_columns(row))
             if stored.prev_chain != prev:
                 problems.append(Problem(stored.number, None,
                                         "hash chain broken: previous link does not match"))

@@ -38,10 +38,11 @@ EUR3500.00
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Final
 from xml.sax.saxutils import escape
 
@@ -101,7 +102,16 @@ _AMOUNT_COLUMN: Final = 38 * mm
 _TOTALS_LABEL_COLUMN: Final = 45 * mm
 _META_LABEL_COLUMN: Final = 26 * mm
 _QR_SIZE: Final = 34 * mm  # ~0.7 mm modules: scannable from paper and screen.
-_GAP: Final = 7 * mm
+_QR_COLUMN: Final = _QR_SIZE + 6 * mm
+_GAP: Final = 7 * mm  # Between blocks.
+_PAYMENT_GUTTER: Final = 3 * mm  # Between payment text and QR code, and after it.
+_CELL_PADDING: Final = 2.5 * mm  # Inside the line and totals tables.
+_PANEL_PADDING: Final = 4 * mm  # Inside the shaded panels.
+_ROW_PADDING: Final = 0.7 * mm  # Between label/value rows.
+_SELLER_NAME_SIZE: Final = 12.5
+_NUMBER_SIZE: Final = 12
+_EMPHASIS_SIZE: Final = 11  # Total and structured communication.
+_FOOTER_SIZE: Final = 7.5
 
 # -- The EPC069-12 QR code (SEPA credit transfer). ---------------------------
 _EPC_SERVICE_TAG: Final = "BCD"
@@ -256,6 +266,20 @@ def epc_qr_payload(invoice: Invoice) -> str:
     (R12) as the reference.  Elements are separated by a line feed and
     nothing follows the last element given.
 
+    The reference goes in the *structured* remittance element (line 10), as
+    the 12 digits without ``+++`` and slashes, and the unstructured element
+    stays empty (EPC069-12 allows only one of the two).  The Belgian
+    structured communication is a creditor reference in its own right:
+    Febelfin's XML credit-transfer standard carries it as structured
+    remittance (``CdtrRefInf``, issuer ``BBA``, the bare 12 digits);
+    EPC069-12 allows any creditor reference of up to 35 characters there
+    ("ISO 11649 RF Creditor Reference *may* be used"); and Odoo's
+    ``account_qr_code_sepa``, common on Belgian invoices, puts a valid
+    Belgian reference there the same way.  A banking app then fills its
+    "gestructureerde mededeling" field, so the payment reaches the seller's
+    statement (CODA) as structured and is matched to the invoice; as free
+    text it would arrive unstructured.
+
     Args:
         invoice: the invoice to pay.
 
@@ -265,19 +289,6 @@ def epc_qr_payload(invoice: Invoice) -> str:
     Raises:
         InvalidValue: the total is outside what an EPC QR code can carry
             (0.01 to 999999999.99 euro) or has more than two decimals.
-
-    The reference goes in the *structured* remittance element (line 10), as
-    the 12 digits without ``+++`` and slashes, and the unstructured element
-    stays empty (the two exclude each other).  The Belgian structured
-    communication is a creditor reference in its own right: Febelfin's XML
-    credit-transfer standard carries it as structured remittance
-    (``CdtrRefInf``, issuer ``BBA``, the bare 12 digits), the EPC guideline
-    allows any creditor reference up to 35 characters there ("ISO 11649 RF
-    may be used", not must), and Odoo's ``account_qr_code_sepa``, whose QR
-    codes Belgian banking apps scan daily, does the same for a valid Belgian
-    reference.  A banking app then fills its "gestructureerde mededeling"
-    field, so the payment reaches CODA as structured and is matched to the
-    invoice automatically; as free text it would arrive unstructured.
     """
     amount = _exact_cents(invoice.total, "total")
     if not Decimal("0.01") <= amount <= _EPC_MAX_AMOUNT:
@@ -344,8 +355,7 @@ def render_pdf(document: Invoice | CreditNote, *, locale: str = DEFAULT_LOCALE) 
     """
     fmt = _Formatter.for_locale(locale)
     labels = fmt.labels
-    is_invoice = isinstance(document, Invoice)
-    title = labels.invoice if is_invoice else labels.credit_note
+    title = labels.invoice if isinstance(document, Invoice) else labels.credit_note
     styles = _Styles()
     story: list[Flowable] = [
         _header(document, title, fmt, styles),
@@ -373,8 +383,9 @@ def render_pdf(document: Invoice | CreditNote, *, locale: str = DEFAULT_LOCALE) 
         rightMargin=_MARGIN_X,
         topMargin=_MARGIN_TOP,
         bottomMargin=_MARGIN_BOTTOM,
-        # Invariant mode fixes the creation date and the document ID, so the
-        # bytes depend on the document alone.  # R12 (re-rendering an issued invoice)
+        # Invariant mode fixes the creation date (2000-01-01) and the document
+        # ID, so the bytes depend on the arguments alone: re-rendering an
+        # issued document writes an identical file.
         invariant=1,
         title=f"{title} {document.number}",
         author=_one_line(document.seller.name),
@@ -433,9 +444,13 @@ class _Formatter:
 def _exact_cents(value: Decimal, field: str) -> Decimal:
     # The renderer formats, it never rounds: an amount must already be whole
     # cents (money.round_money did the one rounding, R4).
-    if not isinstance(value, Decimal) or not value.is_finite() or value != value.quantize(CENT):
+    try:
+        cents = value.quantize(CENT) if isinstance(value, Decimal) else None
+    except InvalidOperation:  # Too many digits for the decimal context.
+        cents = None
+    if cents is None or cents != value:
         raise InvalidValue(field, str(value), "must be whole cents; round it with round_money first")
-    return value.quantize(CENT)
+    return cents
 
 
 def _pdf_safe(text: str) -> str:
@@ -447,7 +462,8 @@ def _pdf_safe(text: str) -> str:
 def _one_line(text: str) -> str:
     """Control characters (line breaks, tabs, NUL) become single spaces."""
     cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
-    return " ".join(cleaned.split(" ")).strip()
+    # Only ordinary spaces collapse: a no-break space (as in "€ 7.000,00") stays.
+    return re.sub(" {2,}", " ", cleaned).strip()
 
 
 def _text(text: str) -> str:
@@ -471,12 +487,14 @@ class _Styles:
         self.body = base
         self.right = ParagraphStyle("right", parent=base, alignment=TA_RIGHT)
         self.seller_name = ParagraphStyle("seller_name", parent=base, fontName=_FONT_BOLD,
-                                          fontSize=12.5, leading=16, textColor=_ACCENT)
+                                          fontSize=_SELLER_NAME_SIZE,
+                                          leading=_SELLER_NAME_SIZE * 1.3, textColor=_ACCENT)
         self.title = ParagraphStyle("title", parent=base, fontName=_FONT_BOLD,
                                     fontSize=_TITLE_SIZE, leading=_TITLE_SIZE * 1.15,
                                     alignment=TA_RIGHT, textColor=_ACCENT)
-        self.title_number = ParagraphStyle("title_number", parent=base, fontSize=12,
-                                           leading=15, alignment=TA_RIGHT, textColor=_MUTED)
+        self.title_number = ParagraphStyle("title_number", parent=base, fontSize=_NUMBER_SIZE,
+                                           leading=_NUMBER_SIZE * 1.25, alignment=TA_RIGHT,
+                                           textColor=_MUTED)
         self.heading = ParagraphStyle("heading", parent=base, fontName=_FONT_BOLD,
                                       fontSize=_SMALL_SIZE, leading=_SMALL_SIZE * 1.4,
                                       textColor=_MUTED)
@@ -486,8 +504,8 @@ class _Styles:
         self.header_cell_right = ParagraphStyle("header_cell_right", parent=self.header_cell,
                                                 alignment=TA_RIGHT)
         self.detail = ParagraphStyle("detail", parent=base, textColor=_MUTED)
-        self.total = ParagraphStyle("total", parent=base, fontName=_FONT_BOLD, fontSize=11,
-                                    leading=15)
+        self.total = ParagraphStyle("total", parent=base, fontName=_FONT_BOLD,
+                                    fontSize=_EMPHASIS_SIZE, leading=_EMPHASIS_SIZE * 1.35)
         self.total_right = ParagraphStyle("total_right", parent=self.total, alignment=TA_RIGHT)
         self.note = ParagraphStyle("note", parent=base, fontName=_FONT_ITALIC,
                                    fontSize=_SMALL_SIZE + 0.5, leading=(_SMALL_SIZE + 0.5) * 1.4,
@@ -496,7 +514,8 @@ class _Styles:
                                       leading=_SMALL_SIZE * 1.3, alignment=TA_CENTER,
                                       textColor=_MUTED)
         self.communication = ParagraphStyle("communication", parent=base, fontName=_FONT_BOLD,
-                                            fontSize=11, leading=14)
+                                            fontSize=_EMPHASIS_SIZE,
+                                            leading=_EMPHASIS_SIZE * 1.3)
 
 
 # -- Blocks of the page ---------------------------------------------------------
@@ -550,8 +569,8 @@ def _parties_and_meta(document: Invoice | CreditNote, fmt: _Formatter,
     meta.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0.6 * mm),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 0.6 * mm),
+        ("TOPPADDING", (0, 0), (-1, -1), _ROW_PADDING),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), _ROW_PADDING),
     ]))
     buyer = document.buyer
     customer = [Paragraph(_text(labels.customer.upper()), styles.heading),
@@ -562,11 +581,11 @@ def _parties_and_meta(document: Invoice | CreditNote, fmt: _Formatter,
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (0, -1), 0),
-        ("LEFTPADDING", (1, 0), (1, -1), 4 * mm),
+        ("LEFTPADDING", (1, 0), (1, -1), _PANEL_PADDING),
         ("RIGHTPADDING", (0, 0), (0, -1), 0),
-        ("RIGHTPADDING", (1, 0), (1, -1), 4 * mm),
-        ("TOPPADDING", (1, 0), (1, -1), 3 * mm),
-        ("BOTTOMPADDING", (1, 0), (1, -1), 3 * mm),
+        ("RIGHTPADDING", (1, 0), (1, -1), _PANEL_PADDING),
+        ("TOPPADDING", (1, 0), (1, -1), _PANEL_PADDING * 0.75),
+        ("BOTTOMPADDING", (1, 0), (1, -1), _PANEL_PADDING * 0.75),
         ("BACKGROUND", (1, 0), (1, -1), _PANEL),
     ]))
     return table
@@ -583,10 +602,10 @@ def _credit_reference(note: CreditNote, fmt: _Formatter, styles: _Styles) -> lis
     box.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, -1), _PANEL),
         ("LINEBEFORE", (0, 0), (0, -1), 2.5, _ACCENT),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4 * mm),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4 * mm),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5 * mm),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5 * mm),
+        ("LEFTPADDING", (0, 0), (-1, -1), _PANEL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), _PANEL_PADDING),
+        ("TOPPADDING", (0, 0), (-1, -1), _CELL_PADDING),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), _CELL_PADDING),
     ]))
     return [box, Spacer(1, _GAP)]
 
@@ -616,8 +635,8 @@ def _lines_table(document: Invoice | CreditNote, fmt: _Formatter,
         ("BACKGROUND", (0, 0), (-1, 0), _ACCENT),
         ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2 * mm),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2.5 * mm),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2.5 * mm),
+        ("LEFTPADDING", (0, 0), (-1, -1), _CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), _CELL_PADDING),
         ("LINEBELOW", (0, -1), (-1, -1), 0.6, _RULE),
     ]))
     return table
@@ -643,8 +662,8 @@ def _totals_table(document: Invoice | CreditNote, fmt: _Formatter,
                   colWidths=[spacer, _TOTALS_LABEL_COLUMN, _AMOUNT_COLUMN])
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2.5 * mm),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2.5 * mm),
+        ("LEFTPADDING", (0, 0), (-1, -1), _CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), _CELL_PADDING),
         ("TOPPADDING", (0, 0), (-1, -1), 1 * mm),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1 * mm),
         ("LINEABOVE", (1, -1), (-1, -1), 1.2, _ACCENT),
@@ -658,6 +677,8 @@ def _payment_block(invoice: Invoice, fmt: _Formatter, styles: _Styles) -> Flowab
     labels = fmt.labels
     instruction = labels.pay_instruction.format(amount=fmt.money(invoice.total, "total"),
                                                 due=fmt.day(invoice.due_date))
+    # The text column: the frame less the QR column and the panel's paddings.
+    text_width = _FRAME_WIDTH - _QR_COLUMN - _PANEL_PADDING - _PAYMENT_GUTTER
     details = Table(
         [
             [Paragraph(_text(labels.beneficiary), styles.label),
@@ -668,13 +689,13 @@ def _payment_block(invoice: Invoice, fmt: _Formatter, styles: _Styles) -> Flowab
             [Paragraph(_text(labels.communication), styles.label),
              Paragraph(_text(invoice.structured_communication_display), styles.communication)],
         ],
-        colWidths=[_META_LABEL_COLUMN, _FRAME_WIDTH - _QR_SIZE - 10 * mm - _META_LABEL_COLUMN],
+        colWidths=[_META_LABEL_COLUMN, text_width - _META_LABEL_COLUMN],
     )
     details.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0.8 * mm),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 0.8 * mm),
+        ("TOPPADDING", (0, 0), (-1, -1), _ROW_PADDING),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), _ROW_PADDING),
     ]))
     left = [Paragraph(_text(labels.payment.upper()), styles.heading),
             Spacer(1, 1 * mm),
@@ -683,13 +704,13 @@ def _payment_block(invoice: Invoice, fmt: _Formatter, styles: _Styles) -> Flowab
             details]
     right = [_qr_drawing(epc_qr_payload(invoice)), Paragraph(_text(labels.qr_caption),
                                                              styles.caption)]
-    table = Table([[left, right]], colWidths=[_FRAME_WIDTH - _QR_SIZE - 6 * mm, _QR_SIZE + 6 * mm])
+    table = Table([[left, right]], colWidths=[_FRAME_WIDTH - _QR_COLUMN, _QR_COLUMN])
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("BOX", (0, 0), (-1, -1), 0.8, _RULE),
         ("BACKGROUND", (0, 0), (-1, -1), _PANEL),
-        ("LEFTPADDING", (0, 0), (0, -1), 4 * mm),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3 * mm),
+        ("LEFTPADDING", (0, 0), (0, -1), _PANEL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), _PAYMENT_GUTTER),
         ("LEFTPADDING", (1, 0), (1, -1), 0),
         ("TOPPADDING", (0, 0), (-1, -1), 3.5 * mm),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5 * mm),
@@ -734,7 +755,7 @@ def _footer(document: Invoice | CreditNote,
         canvas.setLineWidth(0.5)
         y = _MARGIN_BOTTOM - 8 * mm
         canvas.line(_MARGIN_X, y + 4 * mm, _PAGE_SIZE[0] - _MARGIN_X, y + 4 * mm)
-        canvas.setFont(_FONT, 7.5)
+        canvas.setFont(_FONT, _FOOTER_SIZE)
         canvas.setFillColor(_MUTED)
         canvas.drawString(_MARGIN_X, y, left)
         page = fmt.labels.page.format(page=canvas.getPageNumber())
