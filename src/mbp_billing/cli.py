@@ -375,6 +375,10 @@ def _cmd_pay(args: argparse.Namespace, out: TextIO) -> int:
             except OSError as exc:
                 raise InvalidValue("--bank-csv", str(path),
                                    f"cannot be read ({exc.strerror})") from None
+            except UnicodeDecodeError:
+                raise InvalidValue("--bank-csv", str(path),
+                                   "is not UTF-8 text; export the statement as UTF-8 CSV") \
+                    from None
             result = import_bank_lines(register, text, source=path.name)
             if args.json:
                 _dump(result.to_record(), out)

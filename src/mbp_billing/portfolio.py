@@ -107,7 +107,12 @@ class Portfolio(Sequence[PortfolioEntry]):
         entries: list[PortfolioEntry] = []
         problems: list[str] = []
         for path in paths:
-            text = path.read_text(encoding="utf-8")
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+                problems.append(f"{path}: cannot be read ({why}); save it as UTF-8 TOML")
+                continue
             try:
                 agreement = Agreement.from_mapping(tomllib.loads(text), tariff=tariff)
             except tomllib.TOMLDecodeError as exc:
@@ -127,6 +132,10 @@ class Portfolio(Sequence[PortfolioEntry]):
             text = target.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise InvalidValue("portfolio", str(target), f"cannot be read ({exc.strerror})") from None
+        except UnicodeDecodeError as exc:
+            raise InvalidValue("portfolio", str(target),
+                               f"is not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") \
+                from None
         return cls.from_csv_text(text, name=str(target), tariff=tariff)
 
     @classmethod

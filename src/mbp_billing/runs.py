@@ -238,6 +238,8 @@ def run_portfolio(
                 "date", issue_date.isoformat(),
                 f"is before the latest issued document ({latest.isoformat()}); numbers and "
                 f"dates ascend together, so run with --date {latest.isoformat()} or later")
+    if out_dir is not None and not dry_run:
+        _check_out_dir(out_dir)
     due, credits_due, existing_numbers, not_yet_due = _plan(
         portfolio, through, issue_date, register, policy)
     if dry_run:
@@ -250,7 +252,9 @@ def run_portfolio(
     repaired = 0
     if out_dir is not None:
         sweep_temporary_files(out_dir)
-        for number in existing_numbers:
+        # A run killed between a commit and its file writes left documents
+        # without files: the invoices found and the credit notes on them.
+        for number in _with_credit_notes(register, existing_numbers):
             pdf_path = out_dir / f"{number}.pdf"
             xml_path = out_dir / f"{number}.xml"
             if not (pdf_path.exists() and xml_path.exists()):
@@ -270,7 +274,9 @@ def run_portfolio(
             if progress is not None:
                 progress(min(start + batch_size, len(due)), total)
         for done, credit in enumerate(credits_due, start=len(due) + 1):
-            credited.append(_issue_credit(credit, issue_date, register, out_dir, locale))
+            line = _issue_credit(credit, issue_date, register, out_dir, locale)
+            if line is not None:
+                credited.append(line)
             if progress is not None:
                 progress(done, total)
     finally:
@@ -313,12 +319,15 @@ def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
 
 
 def _issue_credit(credit: _CreditDue, issue_date: date, register: Register,
-                  out_dir: Path | None, locale: str) -> RunLine:
+                  out_dir: Path | None, locale: str) -> RunLine | None:
     with register.transaction():
         invoice = register.get(credit.invoice_number).document
         assert isinstance(invoice, Invoice)
-        remaining = invoice.total - register.credited_total(invoice.number)
-        amount = min(credit.amount, remaining)
+        # Re-read under the write lock: a concurrent run may have credited it
+        # already.  Credit down to the charge, never below it (R8).
+        amount = invoice.total - register.credited_total(invoice.number) - credit.charge.amount
+        if amount <= 0:
+            return None
         note = CreditNote.build(
             invoice, number=register.next_number(CREDIT_SERIES), issue_date=issue_date,
             reason=(f"Overeenkomst beëindigd op {credit.entry.agreement.ends_on}: "
@@ -332,6 +341,27 @@ def _issue_credit(credit: _CreditDue, issue_date: date, register: Register,
         paths = write_files(register, note.number, out_dir)
     return _line(credit.entry, credit.charge, note.number, "credit_note", amount,
                  credit.invoice_number, paths)
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    # Before the first number is taken: an output folder that cannot be made
+    # would leave issued invoices without files.
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InvalidValue("--out", str(out_dir), "is a file, not a folder; give a folder for "
+                                                  "the PDF and XML files")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidValue("--out", str(out_dir),
+                           f"cannot be created ({exc.strerror}); give a writable folder") from None
+
+
+def _with_credit_notes(register: Register, numbers: Sequence[str]) -> list[str]:
+    result: list[str] = []
+    for number in numbers:
+        result.append(number)
+        result.extend(note.number for note in register.credit_notes_for(number))
+    return result
 
 
 def default_workers() -> int:
