@@ -1,0 +1,369 @@
+"""Benchmark of the 285-municipality catch-up run against bare ReportLab (issue 4, item 8).
+
+A script, not a test: run it with the project's interpreter from the
+repository root::
+
+    .venv/bin/python bench/run_bench.py            # table, 3 repetitions
+    .venv/bin/python bench/run_bench.py --repeat 5 --json
+
+In one process it measures
+
+(a) the floor: bare ReportLab drawing N one-page invoice-like PDFs (a canvas,
+    a dozen text lines, a table-like block and a rectangle, ``invariant=1``,
+    into an in-memory buffer), N being the number of invoices of (b);
+(b) the catch-up run: :func:`mbp_billing.runs.run_portfolio` over
+    :func:`mbp_billing.examples.example_portfolio` through 2026, dated
+    2026-11-30, from an empty register, with PDF and UBL written to a folder
+    (as the ``run`` command does), with ``workers=1`` and ``workers=2``;
+(c) for context, the renderer alone: ``render_files`` (PDF + UBL) of the
+    same N invoices in this process, without register or files.
+
+Each figure is the best wall time (``time.perf_counter``) of ``--repeat``
+repetitions; the repetitions interleave (a), (b) and (c) so that a busy
+machine slows them alike.  Every repetition of (b) gets a fresh temporary
+register and output folder.  Finally (b) with one worker runs once more
+under cProfile, and the time is broken down by where it goes.  See
+``bench/README.md`` for how to read the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import json
+import os
+import platform
+import pstats
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import reportlab
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+
+from mbp_billing.documents import Invoice
+from mbp_billing.examples import example_portfolio
+from mbp_billing.issuing import render_files
+from mbp_billing.portfolio import Portfolio
+from mbp_billing.register import Register
+from mbp_billing.runs import RunResult, run_portfolio
+from mbp_billing.schedule import build_schedule
+
+THROUGH = 2026
+ISSUE_DATE = date(2026, 11, 30)
+#: The issue's target: the run within this factor of the bare ReportLab floor.
+TARGET_RATIO = 3.0
+
+
+# -- (a) the floor ---------------------------------------------------------------
+
+
+def bare_reportlab_page(i: int) -> bytes:
+    """One invoice-like A4 page drawn on a bare canvas: the floor of any PDF invoice."""
+    buffer = io.BytesIO()
+    c = Canvas(buffer, pagesize=A4, invariant=1)
+    c.setTitle(f"Factuur F{i:06d}")
+    c.setFont("Helvetica-Bold", 20)
+    c.drawString(50, 780, "Factuur")
+    c.setFont("Helvetica", 10)
+    c.drawRightString(545, 780, f"F{i:06d}")
+    lines = [
+        "Eigen Vermogen Digitaal Vlaanderen", "Havenlaan 88, 1000 Brussel",
+        "Ondernemingsnummer 0207.123.407", f"Gemeente {i}", "Marktplein 1", "9999 Voorbeeld",
+        "Datum: 30 november 2026", "Vervaldatum: 30 december 2026", f"Referentie: MBP-{i:05d}",
+        "Mijn Burgerprofiel app", "Periode: 1 januari 2026 - 31 december 2026",
+        "Niet onderworpen aan btw (artikel 6 W.btw)",
+    ]
+    for k, line in enumerate(lines):
+        c.drawString(50, 740 - 14 * k, line)
+    # A table-like block: header row, three rows of three cells, rules between.
+    y = 520
+    for row, cells in enumerate([("Omschrijving", "Maanden", "Bedrag"),
+                                 ("Jaarvergoeding", "12", "7.000,00"),
+                                 ("BTW", "", "0,00"),
+                                 ("Totaal", "", f"{7000 + i},00")]):
+        c.drawString(50, y - 18 * row, cells[0])
+        c.drawString(330, y - 18 * row, cells[1])
+        c.drawRightString(545, y - 18 * row, cells[2])
+        c.line(50, y - 18 * row - 5, 545, y - 18 * row - 5)
+    c.rect(50, 300, 495, 120, stroke=1, fill=0)
+    c.drawString(60, 400, f"Gestructureerde mededeling +++000/0000/{i:05d}+++")
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
+def time_baseline(n: int) -> float:
+    start = time.perf_counter()
+    for i in range(n):
+        bare_reportlab_page(i)
+    return time.perf_counter() - start
+
+
+# -- (b) the run and (c) the renderer -----------------------------------------------
+
+
+def catch_up_run(portfolio: Portfolio, workers: int, root: Path) -> tuple[float, RunResult]:
+    """One run from an empty register in ``root``; the wall time of ``run_portfolio``."""
+    with Register.open(root / "register.sqlite3") as register:
+        start = time.perf_counter()
+        result = run_portfolio(portfolio, THROUGH, issue_date=ISSUE_DATE, register=register,
+                               out_dir=root / "out", workers=workers)
+        elapsed = time.perf_counter() - start
+    return elapsed, result
+
+
+def time_run(portfolio: Portfolio, workers: int) -> tuple[float, RunResult]:
+    with tempfile.TemporaryDirectory(prefix="mbp-bench-") as tmp:
+        return catch_up_run(portfolio, workers, Path(tmp))
+
+
+def due_invoices(portfolio: Portfolio) -> list[Invoice]:
+    """The invoices the run issues, numbered as it numbers them, for (c)."""
+    due = [(charge, entry) for entry in portfolio
+           for charge in build_schedule(entry.agreement, THROUGH)
+           if charge.earliest_invoice_date <= ISSUE_DATE]
+    order = {id(e): i for i, e in enumerate(portfolio)}
+    due.sort(key=lambda d: (d[0].year, d[0].kind != "first", order[id(d[1])]))
+    invoices = []
+    for counter, (charge, entry) in enumerate(due, start=1):
+        assert entry.agreement.buyer is not None
+        invoices.append(Invoice.build(charge, entry.agreement.buyer, number=f"F{counter:06d}",
+                                      issue_date=ISSUE_DATE))
+    return invoices
+
+
+def time_renderer(invoices: list[Invoice]) -> float:
+    start = time.perf_counter()
+    for invoice in invoices:
+        render_files(invoice)
+    return time.perf_counter() - start
+
+
+# -- the profile -------------------------------------------------------------------
+
+
+def _where(key: tuple[str, int, str]) -> str:
+    """``package.module:function`` for a pstats key."""
+    filename, _line, name = key
+    if filename == "~":  # a built-in: "<method 'execute' of 'sqlite3.Connection' objects>"
+        return name
+    path = Path(filename)
+    parts = path.with_suffix("").parts
+    for anchor in ("site-packages", "src"):
+        if anchor in parts:
+            parts = parts[parts.index(anchor) + 1:]
+            break
+    else:
+        parts = parts[-1:]
+    module = ".".join(p for p in parts if p != "__init__")
+    return f"{module}:{name}"
+
+
+def _module(key: tuple[str, int, str]) -> str:
+    where = _where(key)
+    if ":" in where:
+        return where.split(":", 1)[0]
+    if "sqlite3" in where:
+        return "sqlite3 (C)"
+    if "posix." in where or "io.open" in where or "_io.Buffered" in where:
+        return "file I/O (C)"
+    return "builtins (C)"
+
+
+#: Disjoint categories: an entry point's cumulative time, or leaf (C) functions' own time.
+_ENTRY_POINTS = {
+    "PDF rendering (render.render_pdf)": ("mbp_billing/render.py", "render_pdf"),
+    "UBL (einvoice.to_ubl)": ("mbp_billing/einvoice.py", "to_ubl"),
+    "schedule (schedule.build_schedule)": ("mbp_billing/schedule.py", "build_schedule"),
+}
+
+
+def profile_run(portfolio: Portfolio, top: int = 15) -> dict[str, Any]:
+    """Profile one workers=1 run and break its time down."""
+    with tempfile.TemporaryDirectory(prefix="mbp-bench-prof-") as tmp:
+        profiler = cProfile.Profile()
+        with Register.open(Path(tmp) / "register.sqlite3") as register:
+            profiler.enable()
+            run_portfolio(portfolio, THROUGH, issue_date=ISSUE_DATE, register=register,
+                          out_dir=Path(tmp) / "out", workers=1)
+            profiler.disable()
+    stats = pstats.Stats(profiler)
+    raw: dict[tuple[str, int, str], tuple[int, int, float, float, Any]] = stats.stats  # type: ignore[attr-defined]
+    total = max(ct for (_, _, _, ct, _) in raw.values())
+
+    categories: dict[str, float] = {}
+    for label, (suffix, name) in _ENTRY_POINTS.items():
+        categories[label] = sum(v[3] for k, v in raw.items()
+                                if k[0].replace(os.sep, "/").endswith(suffix) and k[2] == name)
+    categories["SQLite (sqlite3 C calls, incl. commit fsync)"] = sum(
+        v[2] for k, v in raw.items() if k[0] == "~" and "sqlite3" in k[2])
+    categories["file writes (fsync, open, write, rename, stat)"] = sum(
+        v[2] for k, v in raw.items() if k[0] == "~" and any(
+            s in k[2] for s in ("posix.", "io.open", "_io.Buffered", "_io.FileIO")))
+    categories["other (planning, numbering, hashing, Python glue)"] = (
+        total - sum(categories.values()))
+
+    cumulative = sorted(raw.items(), key=lambda kv: kv[1][3], reverse=True)[:top]
+    by_module: dict[str, float] = {}
+    for key, value in raw.items():
+        by_module[_module(key)] = by_module.get(_module(key), 0.0) + value[2]
+    modules = sorted(by_module.items(), key=lambda kv: kv[1], reverse=True)[:top]
+    return {
+        "total_s": total,
+        "categories": [{"what": k, "seconds": v, "share": v / total}
+                       for k, v in categories.items()],
+        "top_cumulative": [{"function": _where(k), "calls": v[1], "cumulative_s": v[3],
+                            "own_s": v[2]} for k, v in cumulative],
+        "top_modules_own_time": [{"module": m, "own_s": s, "share": s / total}
+                                 for m, s in modules],
+    }
+
+
+# -- driver ----------------------------------------------------------------------
+
+
+def measure(repeat: int, workers: list[int], profile: bool, renderer: bool,
+            progress: Callable[[str], None]) -> dict[str, Any]:
+    portfolio = example_portfolio()
+    # N: the number of documents the run issues, from a dry run on an empty register.
+    with tempfile.TemporaryDirectory(prefix="mbp-bench-dry-") as tmp, \
+            Register.open(Path(tmp) / "register.sqlite3") as register:
+        dry = run_portfolio(portfolio, THROUGH, issue_date=ISSUE_DATE, register=register,
+                            dry_run=True)
+    n = len(dry.issued) + len(dry.credited)
+    invoices = due_invoices(portfolio) if renderer else []
+
+    # Warm-up, untimed: imports, font metrics, Babel data, the first process pool.
+    bare_reportlab_page(0)
+    if invoices:
+        render_files(invoices[0])
+
+    best: dict[str, float] = {}
+
+    def keep(name: str, seconds: float) -> None:
+        best[name] = min(seconds, best.get(name, float("inf")))
+
+    for rep in range(1, repeat + 1):
+        gc.collect()
+        keep("baseline", time_baseline(n))
+        for w in workers:
+            gc.collect()
+            seconds, result = time_run(portfolio, w)
+            documents = len(result.issued) + len(result.credited)
+            if documents != n or result.total_amount != dry.total_amount:
+                raise SystemExit(f"run with {w} worker(s) issued {documents} documents for "
+                                 f"{result.total_amount}, the dry run said {n} for "
+                                 f"{dry.total_amount}")
+            keep(f"run_w{w}", seconds)
+        if invoices:
+            gc.collect()
+            keep("renderer", time_renderer(invoices))
+        progress(f"repetition {rep}/{repeat}: " + ", ".join(
+            f"{k} {v * 1000 / n:.2f} ms/doc" for k, v in best.items()))
+
+    base = best["baseline"]
+    rows = [{"what": "(a) bare ReportLab, one-page canvas", "key": "baseline",
+             "seconds": base, "ms_per_doc": base * 1000 / n, "ratio": 1.0}]
+    for w in workers:
+        s = best[f"run_w{w}"]
+        rows.append({"what": f"(b) run_portfolio, workers={w}", "key": f"run_w{w}",
+                     "seconds": s, "ms_per_doc": s * 1000 / n, "ratio": s / base})
+    if invoices:
+        s = best["renderer"]
+        rows.append({"what": "(c) render_files alone (PDF + UBL)", "key": "renderer",
+                     "seconds": s, "ms_per_doc": s * 1000 / n, "ratio": s / base})
+    figures: dict[str, Any] = {
+        "documents": n,
+        "invoices": len(dry.issued),
+        "credit_notes": len(dry.credited),
+        "total_amount": str(dry.total_amount),
+        "repeat": repeat,
+        "target_ratio": TARGET_RATIO,
+        "rows": rows,
+        "ratios": {f"workers={w}": best[f"run_w{w}"] / base for w in workers},
+        "within_target": {f"workers={w}": best[f"run_w{w}"] / base <= TARGET_RATIO
+                          for w in workers},
+        "machine": {"python": platform.python_version(), "reportlab": reportlab.Version,
+                    "cpus": os.cpu_count(), "platform": platform.platform()},
+    }
+    if profile:
+        progress("profiling one workers=1 run (cProfile; slower than the timed runs)")
+        figures["profile"] = profile_run(portfolio)
+    return figures
+
+
+def print_table(figures: dict[str, Any], out: Any) -> None:
+    n = figures["documents"]
+    out.write(f"Catch-up run through {THROUGH} dated {ISSUE_DATE}: {figures['invoices']} "
+              f"invoice(s), {figures['credit_notes']} credit note(s), "
+              f"{figures['total_amount']} EUR; N = {n} documents\n")
+    out.write(f"best of {figures['repeat']} repetition(s); python "
+              f"{figures['machine']['python']}, reportlab {figures['machine']['reportlab']}, "
+              f"{figures['machine']['cpus']} CPU(s)\n\n")
+    out.write(f"{'measurement':<40}{'wall s':>10}{'ms/doc':>10}{'x floor':>10}\n")
+    for row in figures["rows"]:
+        out.write(f"{row['what']:<40}{row['seconds']:>10.3f}{row['ms_per_doc']:>10.2f}"
+                  f"{row['ratio']:>10.1f}\n")
+    out.write(f"\ntarget: within {figures['target_ratio']:.0f}x of the floor -> "
+              + ", ".join(f"{k}: {'met' if ok else 'NOT met'} ({figures['ratios'][k]:.1f}x)"
+                          for k, ok in figures["within_target"].items()) + "\n")
+    prof = figures.get("profile")
+    if prof is None:
+        return
+    total = prof["total_s"]
+    out.write(f"\nWhere the workers=1 run's time goes (cProfile, {total:.2f} s profiled; "
+              "profiling inflates Python-heavy parts)\n")
+    for c in prof["categories"]:
+        out.write(f"  {c['what']:<58}{c['seconds']:>9.2f} s{c['share'] * 100:>7.1f} %\n")
+    out.write("\nTop cumulative functions\n")
+    out.write(f"  {'function':<66}{'calls':>9}{'cum s':>9}{'own s':>9}\n")
+    for f in prof["top_cumulative"]:
+        out.write(f"  {f['function'][:66]:<66}{f['calls']:>9}{f['cumulative_s']:>9.2f}"
+                  f"{f['own_s']:>9.2f}\n")
+    out.write("\nOwn time by module\n")
+    for m in prof["top_modules_own_time"]:
+        out.write(f"  {m['module'][:58]:<58}{m['own_s']:>9.2f} s{m['share'] * 100:>7.1f} %\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, metavar="R",
+                        help="repetitions; the best wall time of each counts (default 3)")
+    parser.add_argument("--workers", default="1,2", metavar="LIST",
+                        help="comma-separated worker counts for (b) (default 1,2)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--no-profile", action="store_true", help="skip the cProfile breakdown")
+    parser.add_argument("--no-renderer", action="store_true",
+                        help="skip (c), the renderer-alone measurement")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be >= 1")
+    try:
+        workers = [int(w) for w in args.workers.split(",") if w.strip()]
+    except ValueError:
+        parser.error("--workers takes a list such as 1,2")
+    if not workers or min(workers) < 1:
+        parser.error("--workers takes a list of whole numbers >= 1")
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    figures = measure(args.repeat, workers, not args.no_profile, not args.no_renderer, progress)
+    if args.json:
+        json.dump(figures, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_table(figures, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
