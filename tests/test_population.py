@@ -80,7 +80,7 @@ def test_ambiguous_name_lists_the_codes() -> None:
     text = ("nis_code,name_nl,reference_date,population\n"
             "99001,Dubbel,2026-01-01,100\n99002,Dubbel,2026-01-01,200\n")
     table = PopulationTable.from_csv_text(text)
-    with pytest.raises(InvalidValue, match="99001.*99002"):
+    with pytest.raises(InvalidValue, match=r"99001.*99002"):
         table.lookup("Dubbel", 2026)
 
 
