@@ -20,9 +20,11 @@ from mbp_billing.register import Register
 from mbp_billing.schedule import EndPolicy, build_schedule
 
 #: The documented CSV header, written out here rather than imported.
-HEADER = ("signed_on,population,annual_fee,population_year,app_store_live_on,"
-          "play_store_live_on,notice_sent_on,dissolved_on,buyer_name,buyer_kbo,buyer_street,"
-          "buyer_postcode,buyer_city,buyer_reference,amendments").split(",")
+HEADER = [
+    "signed_on", "population", "annual_fee", "population_year", "app_store_live_on",
+    "play_store_live_on", "notice_sent_on", "dissolved_on", "buyer_name", "buyer_kbo",
+    "buyer_street", "buyer_postcode", "buyer_city", "buyer_reference", "amendments",
+]
 
 Key = tuple[str, int, str]
 

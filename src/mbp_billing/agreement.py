@@ -58,10 +58,24 @@ AMENDMENT_KEYS: Final = ("from_year", "population", "annual_fee")
 def parse_date(value: object, field: str) -> date:
     """Accept a ``date`` or an ISO ``YYYY-MM-DD`` string; refuse anything else.
 
-    >>> parse_date("2023-02-29", "signed_on")
-    Traceback (most recent call last):
-    ...
-    mbp_billing.errors.InvalidValue: signed_on '2023-02-29': is not a real calendar date (day is out of range for month); write it as YYYY-MM-DD
+    Args:
+        value: a ``datetime.date`` (not a ``datetime``) or its ISO text.
+        field: the input's name, used in error messages.
+
+    Returns:
+        The date.
+
+    Raises:
+        InvalidValue: a ``datetime``, text that is no real calendar date, or
+            any other type.
+
+    Examples:
+        >>> parse_date("2023-02-10", "signed_on")
+        datetime.date(2023, 2, 10)
+        >>> parse_date("2023-02-29", "signed_on")
+        Traceback (most recent call last):
+        ...
+        mbp_billing.errors.InvalidValue: signed_on '2023-02-29': is not a real calendar date (day is out of range for month); write it as YYYY-MM-DD
     """
     if isinstance(value, datetime):
         raise InvalidValue(field, value.isoformat(), "must be a date without a time, e.g. 2023-06-20")
@@ -121,7 +135,22 @@ class Amendment:
     """A price adjustment effective from 1 January of ``from_year``.  # R9, Annex 2 §1
 
     Gives either a new population figure (re-tiered by R1) or a new annual
-    fee.  It never changes a year before ``from_year``.
+    fee.  It never changes a year before ``from_year``.  Read one from an
+    ``[[amendments]]`` table with :meth:`Amendment.from_mapping`.
+
+    Attributes:
+        from_year: the first calendar year the new basis applies to.
+        population: the new population figure, or ``None``.
+        annual_fee: the new annual fee, or ``None``.
+
+    Raises:
+        InvalidValue: neither a population nor a fee, or a bad value.
+
+    Examples:
+        >>> Amendment(from_year=2026, annual_fee="4000.00")
+        Amendment(from_year=2026, population=None, annual_fee=Decimal('4000.00'))
+        >>> Amendment.from_mapping({"from_year": 2025, "population": 24000}).population
+        24000
     """
 
     from_year: int
@@ -198,6 +227,20 @@ class Agreement:
 
     Raises:
         InvalidValue: for any value that breaks a rule.
+
+    Examples:
+        Build one directly, or read an agreement file with
+        :meth:`Agreement.from_toml` (or its text with
+        :meth:`Agreement.from_toml_text`):
+
+        >>> from datetime import date
+        >>> a = Agreement(signed_on=date(2023, 2, 10), population=32000,
+        ...               app_store_live_on=date(2023, 6, 20), play_store_live_on=date(2023, 7, 3),
+        ...               amendments=[Amendment(from_year=2025, population=24000)])
+        >>> a.billing_start, a.annual_fee_for(2024), a.annual_fee_for(2025)
+        (datetime.date(2023, 7, 1), Decimal('7000.00'), Decimal('5000.00'))
+        >>> Agreement.from_toml_text("signed_on = 2023-02-10\\npopulation = 9000").annual_fee_for(2023)
+        Decimal('3500.00')
     """
 
     signed_on: date = attrs.field(converter=_signed_on)

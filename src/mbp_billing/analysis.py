@@ -30,7 +30,29 @@ __all__ = ["charges_table", "forecast", "retiering", "with_go_live"]
 
 def with_go_live(portfolio: Portfolio, go_live: Mapping[str, date]) -> Portfolio:
     """A what-if copy: agreements keyed by buyer KBO (10 digits) or source go
-    live in both stores on the given date."""
+    live in both stores on the given date.
+
+    Args:
+        portfolio: the agreements.
+        go_live: the what-if go-live date by buyer enterprise number (10
+            digits) or by source (``file`` or ``file:row``).
+
+    Returns:
+        A new portfolio; agreements not in ``go_live`` are unchanged.
+
+    Examples:
+        >>> from datetime import date
+        >>> from mbp_billing import Portfolio
+        >>> p = Portfolio.from_csv_text(
+        ...     "signed_on,population,app_store_live_on,play_store_live_on,buyer_name,buyer_kbo,"
+        ...     "buyer_street,buyer_postcode,buyer_city\\n"
+        ...     "2023-02-10,32000,2023-06-20,2023-07-03,Gemeente A,0207.123.407,Markt 1,9999,A\\n"
+        ...     "2024-05-01,12000,,,Gemeente B,0211.002.021,Markt 2,9998,B\\n", name="p.csv")
+        >>> p[1].agreement.billing_start is None
+        True
+        >>> with_go_live(p, {"0211002021": date(2024, 9, 16)})[1].agreement.billing_start
+        datetime.date(2024, 9, 1)
+    """
     entries = []
     for entry in portfolio:
         when = go_live.get(entry.buyer_kbo) or go_live.get(entry.source)
@@ -43,7 +65,30 @@ def with_go_live(portfolio: Portfolio, go_live: Mapping[str, date]) -> Portfolio
 
 def charges_table(portfolio: Portfolio, through: int, *,
                   policy: EndPolicy = EndPolicy.NO_REFUND) -> Table:
-    """Every charge of every agreement up to ``through``, one row each."""
+    """Every charge of every agreement up to ``through``, one row each.
+
+    Args:
+        portfolio: the agreements.
+        through: the last calendar year to include.
+        policy: the R8 treatment of the year an agreement ends.
+
+    Returns:
+        A :class:`~mbp_billing.tables.Table` with columns ``source``,
+        ``buyer_kbo``, ``buyer_name``, ``year``, ``kind``, ``tier``,
+        ``months``, ``annual_fee``, ``amount``, ``period_start`` and
+        ``period_end``.
+
+    Examples:
+        >>> from mbp_billing import Portfolio
+        >>> p = Portfolio.from_csv_text(
+        ...     "signed_on,population,app_store_live_on,play_store_live_on,buyer_name,buyer_kbo,"
+        ...     "buyer_street,buyer_postcode,buyer_city\\n"
+        ...     "2023-02-10,32000,2023-06-20,2023-07-03,Gemeente A,0207.123.407,Markt 1,9999,A\\n"
+        ...     "2024-05-01,12000,,,Gemeente B,0211.002.021,Markt 2,9998,B\\n", name="p.csv")
+        >>> t = charges_table(p, through=2024)
+        >>> [(r["buyer_name"], r["year"], r["kind"], r["amount"]) for r in t]
+        [('Gemeente A', 2023, 'first', Decimal('3500.00')), ('Gemeente A', 2024, 'annual', Decimal('7000.00'))]
+    """
     rows = []
     for entry in portfolio:
         buyer = entry.agreement.buyer
@@ -65,6 +110,30 @@ def forecast(portfolio: Portfolio, years: Iterable[int], *,
     ``go_live`` gives what-if go-live dates for agreements not yet live
     (keyed by buyer KBO or source).  A stated fee (no tier) counts as tier
     ``None``.
+
+    Args:
+        portfolio: the agreements.
+        years: the calendar years to forecast.
+        go_live: what-if go-live dates (see :func:`with_go_live`).
+        policy: the R8 treatment of the year an agreement ends.
+
+    Returns:
+        A :class:`~mbp_billing.tables.Table` with columns ``year``, ``tier``,
+        ``agreements`` and ``amount``, sorted by year and tier.
+
+    Examples:
+        >>> from datetime import date
+        >>> from mbp_billing import Portfolio
+        >>> p = Portfolio.from_csv_text(
+        ...     "signed_on,population,app_store_live_on,play_store_live_on,buyer_name,buyer_kbo,"
+        ...     "buyer_street,buyer_postcode,buyer_city\\n"
+        ...     "2023-02-10,32000,2023-06-20,2023-07-03,Gemeente A,0207.123.407,Markt 1,9999,A\\n"
+        ...     "2024-05-01,12000,,,Gemeente B,0211.002.021,Markt 2,9998,B\\n", name="p.csv")
+        >>> [(r["year"], r["tier"], r["amount"]) for r in forecast(p, [2025])]
+        [(2025, 3, Decimal('7000.00'))]
+        >>> f = forecast(p, [2025], go_live={"p.csv:3": date(2024, 9, 16)})
+        >>> [(r["year"], r["tier"], r["amount"]) for r in f]
+        [(2025, 1, Decimal('3500.00')), (2025, 3, Decimal('7000.00'))]
     """
     wanted = sorted(set(years))
     if not wanted:
@@ -102,6 +171,25 @@ def retiering(table: PopulationTable, old_year: int, new_year: int, *,
     buyer reference ``MBP-<nis>``), comparing the population figure each
     agreement records with the ``new_year`` figure, and the fee it pays now.  The revenue
     delta is the yearly difference an R9 amendment from ``new_year`` would make.
+
+    Args:
+        table: the population figures.
+        old_year: the year of the figures in use.
+        new_year: the year of the newer figures.
+        portfolio: only these agreements; ``None`` for every municipality.
+        tariff: the tariff versions to apply.
+
+    Returns:
+        A :class:`~mbp_billing.tables.Table` with one row per municipality
+        whose tier changes: ``nis_code``, ``name``, both populations,
+        ``tier_before``, ``tier_after``, ``fee_before``, ``fee_after`` and
+        ``delta``.
+
+    Examples:
+        >>> from mbp_billing import PopulationTable
+        >>> r = retiering(PopulationTable.builtin(), 2023, 2024)
+        >>> [(x["name"], x["tier_before"], x["tier_after"], x["delta"]) for x in r]
+        [('Lubbeek', 1, 2, Decimal('1500.00'))]
     """
     old_pop: dict[str, int] = {}
     for m in table.municipalities(old_year):

@@ -25,6 +25,30 @@ def verify(register: Register, out_dir: Path | None = None) -> list[Problem]:
     (:meth:`Register.verify`) and, when ``out_dir`` is given, that each
     document's ``<number>.pdf`` and ``<number>.xml`` there exist and still
     have the SHA-256 recorded at issue.  An empty list means all is well.
+
+    Args:
+        register: the register to check.
+        out_dir: the folder of the issued files; ``None`` checks only the
+            register.
+
+    Returns:
+        The problems found, in order of issue; empty when all is well.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from datetime import date
+        >>> from mbp_billing import example_agreement, issue_invoice
+        >>> out = pathlib.Path(tempfile.mkdtemp())
+        >>> with Register.open(out / "register.sqlite3") as reg:
+        ...     _ = issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10),
+        ...                       register=reg, out_dir=out)
+        ...     before = verify(reg, out)
+        ...     _ = (out / "F000001.xml").write_bytes(b"<altered/>")
+        ...     after = verify(reg, out)
+        >>> before
+        []
+        >>> [(p.number, pathlib.Path(p.file).name, p.message) for p in after]
+        [('F000001', 'F000001.xml', 'file does not match the SHA-256 recorded at issue (altered or replaced)')]
     """
     problems = register.verify()
     if out_dir is None:

@@ -101,8 +101,19 @@ def structured_communication(number: str) -> str:
     last two are the check digits computed by python-stdnum (first ten mod
     97, 97 when 0), so the payment can be matched to the invoice.
 
-    >>> structured_communication("F000123")
-    '000000012326'
+    Args:
+        number: an invoice number such as ``"F000123"``.
+
+    Returns:
+        The 12 digits, without the ``+++`` and slashes of the printed form.
+
+    Raises:
+        InvalidValue: ``number`` is no document number, or its counter has
+            more than ten digits.
+
+    Examples:
+        >>> structured_communication("F000123")
+        '000000012326'
     """
     _, counter = counter_of(number)
     if counter >= 10**10:
@@ -118,7 +129,25 @@ def canonical_json(record: dict[str, Any]) -> str:
 
 @attrs.frozen
 class Line:
-    """The one line of a document: the service for a period.  # R12"""
+    """The one line of a document: the service for a period.  # R12
+
+    Made from a charge by :meth:`Line.from_charge`.
+
+    Attributes:
+        year: the calendar year billed.
+        kind: ``"first"`` or ``"annual"``.
+        months: months billed, 1 to 12.
+        annual_fee: the fee for a full year.
+        amount: the line amount.
+        period_start: the first day of the service period.
+        period_end: the last day of the service period.
+
+    Examples:
+        >>> from mbp_billing import build_schedule, example_agreement
+        >>> line = Line.from_charge(build_schedule(example_agreement(), through=2023)[0])
+        >>> line.months, line.amount, line.is_prorated, line.period_start
+        (6, Decimal('3500.00'), True, datetime.date(2023, 7, 1))
+    """
 
     year: int
     kind: ChargeKind
@@ -158,6 +187,25 @@ class Invoice:
     """A numbered, VAT-free invoice for one charge (R10-R12).
 
     Build it with :meth:`Invoice.build`; the register assigns ``number``.
+
+    Attributes:
+        number: the document number, such as ``"F000123"``.
+        issue_date: the invoice date.
+        buyer: the municipality invoiced.
+        line: the one line: the service for a period.
+        seller: the invoicing party, :data:`~mbp_billing.parties.SELLER`.
+        currency: ``"EUR"``.
+
+    Examples:
+        >>> from datetime import date
+        >>> from mbp_billing import build_schedule, example_agreement
+        >>> a = example_agreement()
+        >>> charge = build_schedule(a, through=2023).for_year(2023)
+        >>> inv = Invoice.build(charge, a.buyer, number="F000123", issue_date=date(2023, 7, 10))
+        >>> inv.total, inv.vat_amount, inv.due_date
+        (Decimal('3500.00'), Decimal('0.00'), datetime.date(2023, 8, 9))
+        >>> inv.structured_communication_display, inv.buyer_reference
+        ('+++000/0000/12326+++', 'MBP-APP-2023')
     """
 
     number: str = attrs.field(validator=_check_number)
@@ -266,6 +314,30 @@ class CreditNote:
     """A credit note that refers to an issued invoice (R12).
 
     ``amount`` is positive: what is credited, at most the invoice total.
+    Build it with :meth:`CreditNote.build`; the register assigns ``number``.
+
+    Attributes:
+        number: the document number, such as ``"C000001"``.
+        issue_date: the credit note's date.
+        invoice_number: the number of the invoice credited.
+        invoice_issue_date: the date of that invoice.
+        buyer: the municipality, as on the invoice.
+        line: the invoice's line.
+        amount: what is credited (positive).
+        reason: why the invoice is credited.
+        seller: the invoicing party, as on the invoice.
+        currency: ``"EUR"``.
+
+    Examples:
+        >>> from datetime import date
+        >>> from mbp_billing import build_schedule, example_agreement
+        >>> a = example_agreement()
+        >>> inv = Invoice.build(build_schedule(a, through=2023)[0], a.buyer,
+        ...                     number="F000123", issue_date=date(2023, 7, 10))
+        >>> note = CreditNote.build(inv, number="C000001", issue_date=date(2023, 8, 1),
+        ...                         reason="wrong population figure", amount="500.00")
+        >>> note.total, note.is_full, note.invoice_number, note.type_code
+        (Decimal('500.00'), False, 'F000123', '381')
     """
 
     number: str = attrs.field(validator=_check_number)

@@ -124,25 +124,26 @@ def to_ubl(document: Invoice | CreditNote) -> bytes:
         InvalidValue: a text (a name, address, reference or reason) holds a
             character that XML 1.0 cannot carry, such as U+0000.
 
-    >>> from datetime import date
-    >>> from mbp_billing.agreement import Agreement
-    >>> from mbp_billing.schedule import build_schedule
-    >>> buyer = Party(name="Gemeente Voorbeeld & Zoon", kbo="0207.123.407",
-    ...               street="Marktplein 1", postcode="9999", city="Voorbeeld")
-    >>> a = Agreement(signed_on=date(2023, 2, 10), population=32000, buyer=buyer,
-    ...               app_store_live_on=date(2023, 6, 20), play_store_live_on=date(2023, 7, 3))
-    >>> charge = build_schedule(a, through=2023).for_year(2023)
-    >>> inv = Invoice.build(charge, buyer, number="F000123", issue_date=date(2023, 7, 10))
-    >>> xml = to_ubl(inv)
-    >>> xml.splitlines()[0]
-    b'<?xml version="1.0" encoding="UTF-8"?>'
-    >>> expected = (b"<cbc:InvoiceTypeCode>380</", b"<cbc:DueDate>2023-08-09</",
-    ...             b"<cbc:PaymentID>+++000/0000/12326+++</", b"Voorbeeld &amp; Zoon</",
-    ...             b'<cbc:EndpointID schemeID="0208">0207123407</')
-    >>> all(part in xml for part in expected)
-    True
-    >>> xml == to_ubl(inv)
-    True
+    Examples:
+        >>> from datetime import date
+        >>> from mbp_billing.agreement import Agreement
+        >>> from mbp_billing.schedule import build_schedule
+        >>> buyer = Party(name="Gemeente Voorbeeld & Zoon", kbo="0207.123.407",
+        ...               street="Marktplein 1", postcode="9999", city="Voorbeeld")
+        >>> a = Agreement(signed_on=date(2023, 2, 10), population=32000, buyer=buyer,
+        ...               app_store_live_on=date(2023, 6, 20), play_store_live_on=date(2023, 7, 3))
+        >>> charge = build_schedule(a, through=2023).for_year(2023)
+        >>> inv = Invoice.build(charge, buyer, number="F000123", issue_date=date(2023, 7, 10))
+        >>> xml = to_ubl(inv)
+        >>> xml.splitlines()[0]
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        >>> expected = (b"<cbc:InvoiceTypeCode>380</", b"<cbc:DueDate>2023-08-09</",
+        ...             b"<cbc:PaymentID>+++000/0000/12326+++</", b"Voorbeeld &amp; Zoon</",
+        ...             b'<cbc:EndpointID schemeID="0208">0207123407</')
+        >>> all(part in xml for part in expected)
+        True
+        >>> xml == to_ubl(inv)
+        True
     """
     if not isinstance(document, Invoice | CreditNote):
         raise InvalidValue("document", type(document).__name__,

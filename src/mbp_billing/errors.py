@@ -34,6 +34,13 @@ class BillingError(ValueError):
             attribute name).
         value: the offending value, as given.
         reason: what is wrong and how to fix it.
+
+    Examples:
+        >>> e = BillingError("population", -3, "must be a positive whole number (R1)")
+        >>> isinstance(e, ValueError), e.field, e.value
+        (True, 'population', -3)
+        >>> str(e)
+        'population -3: must be a positive whole number (R1)'
     """
 
     def __init__(self, field: str, value: Any, reason: str) -> None:
@@ -51,12 +58,40 @@ def _needs_repr(value: Any) -> bool:
 
 
 class InvalidValue(BillingError):
-    """An input value is malformed or breaks a rule; fix the input."""
+    """An input value is malformed or breaks a rule; fix the input.
+
+    Examples:
+        >>> from mbp_billing import parse_amount
+        >>> try:
+        ...     parse_amount(600.6, "annual_fee")
+        ... except InvalidValue as e:
+        ...     print(e.field, e.value)
+        annual_fee 600.6
+    """
 
 
 class NotBillable(BillingError):
-    """The request is well-formed but the rules give no charge for it."""
+    """The request is well-formed but the rules give no charge for it.
+
+    Examples:
+        >>> from datetime import date
+        >>> from mbp_billing import Agreement, build_schedule
+        >>> not_live = Agreement(signed_on=date(2023, 2, 10), population=9000)
+        >>> build_schedule(not_live, through=2024).for_year(2024)
+        Traceback (most recent call last):
+        ...
+        mbp_billing.errors.NotBillable: year 2024: no charge: the app is not yet live in both stores (R2); add app_store_live_on and play_store_live_on
+    """
 
 
 class RegisterConflict(BillingError):
-    """The request contradicts what the register already holds."""
+    """The request contradicts what the register already holds.
+
+    Raised, for example, for a second full credit of an invoice or an
+    invoice dated before the latest one issued.
+
+    Examples:
+        >>> e = RegisterConflict("number", "F000001", "is already fully credited")
+        >>> isinstance(e, BillingError), str(e)
+        (True, "number 'F000001': is already fully credited")
+    """

@@ -35,7 +35,20 @@ def example_agreement_text() -> str:
 
 
 def example_agreement() -> Agreement:
-    """The built-in example agreement (fictional "Gemeente Voorbeeld")."""
+    """The built-in example agreement (fictional "Gemeente Voorbeeld").
+
+    Signed 2023-02-10, 32,000 inhabitants (tier 3), live in both stores in
+    July 2023, with a ``[buyer]``: enough to quote, schedule and invoice.
+
+    Returns:
+        The :class:`~mbp_billing.agreement.Agreement` read from the packaged
+        ``example_agreement.toml``.
+
+    Examples:
+        >>> a = example_agreement()
+        >>> a.buyer.name, a.population, a.billing_start
+        ('Gemeente Voorbeeld', 32000, datetime.date(2023, 7, 1))
+    """
     return Agreement.from_toml_text(example_agreement_text(), name="<example>")
 
 
@@ -63,6 +76,22 @@ def example_portfolio(population_year: int = 2026,
     days from then (either store may be later); an app not live in both by
     :data:`AS_OF` has no store dates yet.  The population is the figure of
     1 January ``population_year``.
+
+    Args:
+        population_year: the year whose municipalities and figures to use
+            (300 municipalities before 2025, 285 from 2025).
+        table: the population figures; ``None`` for the built-in Statbel data.
+
+    Returns:
+        The :class:`~mbp_billing.portfolio.Portfolio`, ordered by NIS code,
+        each entry's source ``example:<nis>`` and buyer reference ``MBP-<nis>``.
+
+    Examples:
+        >>> p = example_portfolio()
+        >>> len(p), p[0].source, p[0].agreement.buyer.name
+        (285, 'example:11001', 'Gemeente Aartselaar')
+        >>> len(example_portfolio(2024))
+        300
     """
     table = table or PopulationTable.builtin()
     entries = []

@@ -12,6 +12,8 @@ rewrites its files from the exact bytes kept in the register.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +41,7 @@ __all__ = [
     "require_buyer",
     "sweep_temporary_files",
     "write_files",
+    "write_files_many",
 ]
 
 #: Series letter of invoices: F000001, F000002, ...  # R12
@@ -49,7 +52,30 @@ CREDIT_SERIES: Final = "C"
 
 @attrs.frozen
 class Issued:
-    """The outcome of an issue or credit request."""
+    """The outcome of an issue or credit request.
+
+    Returned by :func:`issue_invoice` and :func:`credit_invoice`.
+
+    Attributes:
+        stored: the document as the register holds it.
+        new: ``False`` when the invoice had been issued before and was
+            returned unchanged.
+        pdf_path: where the PDF was written, or ``None`` without ``out_dir``.
+        xml_path: where the UBL XML was written, or ``None`` without ``out_dir``.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from datetime import date
+        >>> from mbp_billing import Register, example_agreement
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> with Register.open(folder / "register.sqlite3") as reg:
+        ...     issued = issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10),
+        ...                            register=reg, out_dir=folder / "invoices")
+        >>> issued.new, issued.document.number, issued.pdf_path.name, issued.xml_path.name
+        (True, 'F000001', 'F000001.pdf', 'F000001.xml')
+        >>> issued.to_record()["structured_communication"]
+        '+++000/0000/00101+++'
+    """
 
     stored: StoredDocument
     new: bool
@@ -162,6 +188,42 @@ def write_files(register: Register, number: str, out_dir: Path) -> tuple[Path, P
     return pdf_path, xml_path
 
 
+#: Threads of :func:`write_files_many`.
+_WRITER_THREADS: Final = 8
+
+
+def write_files_many(register: Register, numbers: Sequence[str],
+                     out_dir: Path) -> list[tuple[Path, Path]]:
+    """:func:`write_files` for several documents, the same files, faster.
+
+    Every file is still written to a temporary name, synced and renamed on
+    its own; but a few threads write them at once, so that the file system
+    commits their syncs together (one fsync after another costs ~1 ms each,
+    most of a run's time outside rendering).  Each existing file is checked
+    before any is written.
+
+    Raises:
+        RegisterConflict: a file of one of those names exists with other content.
+    """
+    writes: list[tuple[Path, bytes]] = []
+    paths: list[tuple[Path, Path]] = []
+    for number in numbers:
+        pdf, xml = register.file_bytes(number, "pdf"), register.file_bytes(number, "xml")
+        _refuse_foreign_files(out_dir, number, pdf, xml)
+        pdf_path, xml_path = _targets(out_dir, number)
+        writes += [(pdf_path, pdf), (xml_path, xml)]
+        paths.append((pdf_path, xml_path))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if len(writes) <= 2:
+        for path, data in writes:
+            _atomic_write(path, data)
+    else:
+        with ThreadPoolExecutor(max_workers=min(_WRITER_THREADS, len(writes))) as pool:
+            for _ in pool.map(lambda write: _atomic_write(*write), writes):
+                pass  # re-raises the first error
+    return paths
+
+
 def _check_locale(locale: str) -> None:
     # Rendering a throwaway value would be wasteful; the renderer raises for
     # an unknown locale, and it runs before anything is recorded.
@@ -185,10 +247,37 @@ def issue_invoice(
     returns the issued invoice unchanged (R9: an amendment never changes an
     issued invoice) and rewrites its files byte for byte.
 
+    Args:
+        agreement: the agreement; it needs a ``[buyer]``.
+        year: the calendar year whose charge to invoice.
+        issue_date: the invoice date.
+        register: the register that numbers and records the invoice.
+        out_dir: where to write ``<number>.pdf`` and ``<number>.xml``;
+            ``None`` keeps them only in the register.
+        locale: the language of the PDF, such as ``nl_BE``.
+        policy: the R8 treatment of the year the agreement ends.
+
+    Returns:
+        The :class:`Issued` invoice; ``new`` is ``False`` when it had been
+        issued before.
+
     Raises:
         NotBillable: no charge that year, or the date is before it could be billed.
         InvalidValue: no ``[buyer]`` table.
         RegisterConflict: a back-dated invoice, or an output file with other content.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from datetime import date
+        >>> from mbp_billing import Register, example_agreement
+        >>> a = example_agreement()
+        >>> with Register.open(pathlib.Path(tempfile.mkdtemp()) / "register.sqlite3") as reg:
+        ...     first = issue_invoice(a, 2023, issue_date=date(2023, 7, 10), register=reg)
+        ...     again = issue_invoice(a, 2023, issue_date=date(2023, 7, 20), register=reg)
+        >>> first.new, first.document.number, first.document.total
+        (True, 'F000001', Decimal('3500.00'))
+        >>> again.new, again.document.number, again.document.issue_date
+        (False, 'F000001', datetime.date(2023, 7, 10))
     """
     _check_locale(locale)
     buyer = require_buyer(agreement)
@@ -225,10 +314,41 @@ def credit_invoice(
 ) -> Issued:
     """Credit an issued invoice, in full or by ``amount`` (R8, R12).
 
+    Args:
+        number: the number of the invoice to credit.
+        reason: why it is credited, printed on the credit note.
+        issue_date: the credit note's date.
+        register: the register that holds the invoice.
+        out_dir: where to write the credit note's PDF and XML; ``None`` keeps
+            them only in the register.
+        amount: the amount to credit; ``None`` credits all that remains.
+        locale: the language of the PDF, such as ``nl_BE``.
+
+    Returns:
+        The :class:`Issued` credit note.
+
     Raises:
         InvalidValue: unknown number, a credit note number, or no reason.
         RegisterConflict: the invoice is already fully credited, or the
             credit exceeds what remains.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from datetime import date
+        >>> from decimal import Decimal
+        >>> from mbp_billing import Register, example_agreement
+        >>> with Register.open(pathlib.Path(tempfile.mkdtemp()) / "register.sqlite3") as reg:
+        ...     _ = issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10),
+        ...                       register=reg)
+        ...     part = credit_invoice("F000001", reason="wrong population figure",
+        ...                           issue_date=date(2023, 8, 1), register=reg,
+        ...                           amount=Decimal("500.00"))
+        ...     rest = credit_invoice("F000001", reason="agreement dissolved",
+        ...                           issue_date=date(2023, 8, 2), register=reg)
+        >>> part.document.number, part.document.total, part.document.invoice_number
+        ('C000001', Decimal('500.00'), 'F000001')
+        >>> rest.document.number, rest.document.total
+        ('C000002', Decimal('3000.00'))
     """
     _check_locale(locale)
     with register.transaction():

@@ -61,7 +61,41 @@ def spreadsheet_safe(value: object) -> str:
 
 @attrs.frozen
 class LedgerRow:
-    """One document in the ledger."""
+    """One document in the ledger.
+
+    Attributes:
+        number: the document number.
+        type: ``"invoice"`` or ``"credit_note"``.
+        buyer_kbo: the buyer's enterprise number (10 digits).
+        buyer_name: the buyer's name.
+        year: the calendar year billed.
+        kind: ``"first"`` or ``"annual"``.
+        amount: the document's total.
+        issue_date: the document's date.
+        due_date: the payment due date of an invoice (R11), else ``None``.
+        credits: for a credit note, the invoice it credits.
+        credited: what credit notes took off this invoice.
+        paid: what was paid on this invoice.
+        open: what is still to be received.
+        status: ``"open"``, ``"overdue"``, ``"paid"``, ``"credited"`` or
+            ``"credit_note"``.
+        days_overdue: days past the due date, for an overdue invoice.
+        structured_communication: an invoice's payment reference, without
+            the ``+++``.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from datetime import date
+        >>> from mbp_billing import Register, example_agreement, issue_invoice
+        >>> reg = Register.open(pathlib.Path(tempfile.mkdtemp()) / "register.sqlite3")
+        >>> _ = issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10), register=reg)
+        >>> row = build_ledger(reg, as_of=date(2023, 9, 1))[0]
+        >>> reg.close()
+        >>> row.number, row.status, row.days_overdue, row.open, row.structured_communication
+        ('F000001', 'overdue', 23, Decimal('3500.00'), '000/0000/00101')
+        >>> row.to_record()["due_date"]
+        '2023-08-09'
+    """
 
     number: str
     type: str
@@ -96,7 +130,28 @@ class LedgerRow:
 
 @attrs.frozen
 class Ledger(Sequence[LedgerRow]):
-    """The ledger as of a date (``None``: everything recorded)."""
+    """The ledger as of a date (``None``: everything recorded).
+
+    A sequence of :class:`LedgerRow`, in order of issue; made by
+    :func:`build_ledger`.
+
+    Attributes:
+        rows: one row per document.
+        as_of: the day the statuses are computed for, or ``None``.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from datetime import date
+        >>> from mbp_billing import Register, example_agreement, issue_invoice
+        >>> reg = Register.open(pathlib.Path(tempfile.mkdtemp()) / "register.sqlite3")
+        >>> _ = issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10), register=reg)
+        >>> ledger = build_ledger(reg, as_of=date(2023, 9, 1))
+        >>> reg.close()
+        >>> len(ledger), ledger.open_total, [r.number for r in ledger.overdue]
+        (1, Decimal('3500.00'), ['F000001'])
+        >>> print(ledger.to_csv().splitlines()[0])
+        number,type,buyer_kbo,buyer_name,year,kind,amount,issue_date,due_date,credits,credited,paid,open,status,days_overdue,structured_communication
+    """
 
     rows: tuple[LedgerRow, ...]
     as_of: date | None = None
@@ -151,7 +206,30 @@ class Ledger(Sequence[LedgerRow]):
 
 
 def build_ledger(register: Register, as_of: date | None = None) -> Ledger:
-    """The ledger of ``register``; with ``as_of``, as it stood at the end of that day."""
+    """The ledger of ``register``; with ``as_of``, as it stood at the end of that day.
+
+    Args:
+        register: the register to read.
+        as_of: count only documents and payments up to this day and compute
+            overdue days for it; ``None`` for everything recorded.
+
+    Returns:
+        The :class:`Ledger`, one row per document in order of issue.
+
+    Examples:
+        >>> from decimal import Decimal
+        >>> import pathlib, tempfile
+        >>> from datetime import date
+        >>> from mbp_billing import Register, example_agreement, issue_invoice
+        >>> reg = Register.open(pathlib.Path(tempfile.mkdtemp()) / "register.sqlite3")
+        >>> _ = issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10), register=reg)
+        >>> _ = reg.record_payment("F000001", Decimal("1000.00"), date(2023, 9, 15))
+        >>> [(r.number, r.status, r.paid, r.open) for r in build_ledger(reg, as_of=date(2023, 9, 1))]
+        [('F000001', 'overdue', Decimal('0.00'), Decimal('3500.00'))]
+        >>> [(r.number, r.status, r.paid, r.open) for r in build_ledger(reg)]
+        [('F000001', 'open', Decimal('1000.00'), Decimal('2500.00'))]
+        >>> reg.close()
+    """
     documents = [d for d in register.documents() if as_of is None or d.issue_date <= as_of]
     payments: dict[str, Decimal] = {}
     for p in register.payments():
@@ -220,6 +298,36 @@ def import_bank_lines(register: Register, csv_text: str, *, source: str = "bank"
     communication of an issued invoice is reported as unmatched; a line
     recorded before (same invoice, date, amount and communication) is not
     recorded twice.  Every line is checked before any is recorded.
+
+    Args:
+        register: the register that holds the invoices.
+        csv_text: the bank lines as CSV text with a header row.
+        source: recorded with each payment, e.g. the statement's name.
+
+    Returns:
+        The :class:`BankImport`: lines matched, recorded before, and unmatched.
+
+    Raises:
+        InvalidValue: a required column is missing, or a line has a bad date
+            or amount.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from datetime import date
+        >>> from mbp_billing import Register, example_agreement, issue_invoice
+        >>> reg = Register.open(pathlib.Path(tempfile.mkdtemp()) / "register.sqlite3")
+        >>> _ = issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10), register=reg)
+        >>> bank = ("date,amount,communication\\n"
+        ...         "2023-08-02,3500.00,+++000/0000/00101+++\\n"
+        ...         "2023-08-02,99.00,+++000/0000/00202+++\\n")
+        >>> result = import_bank_lines(reg, bank, source="statement 2023-08")
+        >>> result.matched, result.unmatched
+        (((2, 'F000001', Decimal('3500.00')),), ((3, "'+++000/0000/00202+++' matches no issued invoice"),))
+        >>> import_bank_lines(reg, bank).already_recorded
+        (2,)
+        >>> build_ledger(reg)[0].status
+        'paid'
+        >>> reg.close()
     """
     reader = csv.DictReader(io.StringIO(csv_text))
     missing = [c for c in _BANK_COLUMNS if c not in (reader.fieldnames or [])]

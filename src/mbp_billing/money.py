@@ -48,12 +48,19 @@ def round_money(value: Decimal | Fraction) -> Decimal:
     ``Fraction`` so that a share such as ``fee x 7/12`` reaches this one
     rounding without any rounding before it.
 
-    >>> round_money(Decimal("100.005"))
-    Decimal('100.01')
-    >>> round_money(Decimal("100.0049999"))
-    Decimal('100.00')
-    >>> round_money(Fraction(120006, 1200))
-    Decimal('100.01')
+    Args:
+        value: the exact amount, as a ``Decimal`` or a ``Fraction``.
+
+    Returns:
+        The amount rounded half-up to the cent, with exactly two decimals.
+
+    Examples:
+        >>> round_money(Decimal("100.005"))
+        Decimal('100.01')
+        >>> round_money(Decimal("100.0049999"))
+        Decimal('100.00')
+        >>> round_money(Fraction(120006, 1200))
+        Decimal('100.01')
     """
     minor = Fraction(value) * _MINOR
     whole, rest = divmod(abs(minor.numerator), minor.denominator)
@@ -78,12 +85,15 @@ def parse_amount(value: object, field: str, *, positive: bool = True) -> Decimal
             than 15 digits before the decimal point, or a non-positive amount
             when ``positive``.
 
-    >>> parse_amount(3500, "annual_fee")
-    Decimal('3500.00')
-    >>> parse_amount(600.6, "annual_fee")
-    Traceback (most recent call last):
-    ...
-    mbp_billing.errors.InvalidValue: annual_fee 600.6: a float cannot hold cents exactly; pass '600.60', not 600.6
+    Examples:
+        >>> parse_amount(3500, "annual_fee")
+        Decimal('3500.00')
+        >>> parse_amount("EUR 600.60", "annual_fee")
+        Decimal('600.60')
+        >>> parse_amount(600.6, "annual_fee")
+        Traceback (most recent call last):
+        ...
+        mbp_billing.errors.InvalidValue: annual_fee 600.6: a float cannot hold cents exactly; pass '600.60', not 600.6
     """
     if isinstance(value, bool):
         raise InvalidValue(field, value, "must be an amount in euro, such as '3500.00'")

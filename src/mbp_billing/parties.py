@@ -104,6 +104,27 @@ class Party:
 
     ``kbo`` is stored as 10 digits whatever form was given.  ``reference`` is
     the buyer's own order or purchase-order reference (Peppol BuyerReference).
+    Build a buyer from an agreement's ``[buyer]`` table with
+    :meth:`Party.from_mapping`.
+
+    Attributes:
+        name: the legal name, as invoiced.
+        kbo: the enterprise number (KBO), validated and stored as 10 digits.
+        street: street and number.
+        postcode: the postal code.
+        city: the municipality of the address.
+        reference: the buyer's order reference, or ``None``.
+        country: ISO 3166 country code, ``"BE"``.
+
+    Raises:
+        InvalidValue: an empty name or address field, a control character,
+            or an enterprise number with wrong check digits.
+
+    Examples:
+        >>> buyer = Party(name="Gemeente Voorbeeld", kbo="BE 0207.123.407",
+        ...               street="Marktplein 1", postcode="9999", city="Voorbeeld")
+        >>> buyer.kbo, buyer.enterprise_number_display, buyer.reference
+        ('0207123407', '0207.123.407', None)
     """
 
     name: str = attrs.field(validator=_required_text)
@@ -146,7 +167,6 @@ SELLER_IBAN: Final = normalize_iban("BE86 3751 1175 0850", "seller.iban")
 #: BIC of the bank that holds :data:`SELLER_IBAN`, derived by python-stdnum.
 SELLER_BIC: Final = str(be_iban.to_bic(SELLER_IBAN))
 
-#: Eigen Vermogen Digitaal Vlaanderen, the invoicing party.  # Parties, Annex 2 §2
 SELLER: Final = Party(
     name="Eigen Vermogen Digitaal Vlaanderen",
     kbo="0643.634.986",
@@ -154,3 +174,9 @@ SELLER: Final = Party(
     postcode="1000",
     city="Brussel",
 )
+"""Eigen Vermogen Digitaal Vlaanderen, the invoicing party.  # Parties, Annex 2 §2
+
+Examples:
+    >>> SELLER.name, SELLER.enterprise_number_display
+    ('Eigen Vermogen Digitaal Vlaanderen', '0643.634.986')
+"""

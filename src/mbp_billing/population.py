@@ -43,7 +43,18 @@ _COLUMNS: Final = ("nis_code", "name_nl", "reference_date", "population")
 
 @attrs.frozen
 class Municipality:
-    """A municipality as it existed in a year, with its figure on 1 January."""
+    """A municipality as it existed in a year, with its figure on 1 January.
+
+    Attributes:
+        nis_code: the five-digit NIS code (Statbel).
+        name: the Dutch name.
+        year: the year of the figure.
+        population: the de jure population on 1 January of ``year``.
+
+    Examples:
+        >>> PopulationTable.builtin().lookup("Gent", 2026)
+        Municipality(nis_code='44021', name='Gent', year=2026, population=274042)
+    """
 
     nis_code: str
     name: str
@@ -58,7 +69,26 @@ def _fold(text: str) -> str:
 
 @attrs.frozen
 class PopulationTable:
-    """Population by NIS code and year, with names and the merger table."""
+    """Population by NIS code and year, with names and the merger table.
+
+    Use the shipped Statbel figures with :meth:`PopulationTable.builtin`, or
+    a newer file in the same format with :meth:`PopulationTable.from_csv`.
+
+    Attributes:
+        rows: one :class:`Municipality` per NIS code and year.
+        successors: ``(old_nis_code, new_nis_code)`` pairs of the 2025 mergers.
+        source: where the figures come from.
+
+    Examples:
+        >>> from datetime import date
+        >>> table = PopulationTable.builtin()
+        >>> table.years
+        (2022, 2023, 2024, 2025, 2026)
+        >>> len(table.municipalities(2024)), len(table.municipalities(2025))
+        (300, 285)
+        >>> table.lookup("Lokeren", date(2024, 6, 1)).nis_code, table.successor("46014")
+        ('46014', '46029')
+    """
 
     rows: tuple[Municipality, ...]
     successors: tuple[tuple[str, str], ...] = ()

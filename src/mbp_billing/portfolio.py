@@ -58,7 +58,22 @@ _AMENDMENT = re.compile(r"^\s*(\d{4})\s*:\s*(population|annual_fee)\s*=\s*(\S+)\
 
 
 class PortfolioError(BillingError):
-    """One or more agreements of a portfolio are invalid; ``problems`` lists them all."""
+    """One or more agreements of a portfolio are invalid; ``problems`` lists them all.
+
+    Args:
+        problems: one line per problem, each naming the file (and row or
+            line) and the field.
+
+    Examples:
+        >>> try:
+        ...     Portfolio.from_csv_text("signed_on,population\\n2023-02-10,-5\\n2023-02-10,9000\\n",
+        ...                             name="bad.csv")
+        ... except PortfolioError as e:
+        ...     for problem in e.problems:
+        ...         print(problem)
+        bad.csv:2: population '-5': must be a whole number such as 15000 (no decimals, no thousands separators)
+        bad.csv:3: buyer None: a portfolio agreement needs a [buyer] table (or buyer_* columns) to be invoiced
+    """
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
@@ -69,7 +84,18 @@ class PortfolioError(BillingError):
 
 @attrs.frozen
 class PortfolioEntry:
-    """One agreement and where it came from (``file`` or ``file:row``)."""
+    """One agreement and where it came from (``file`` or ``file:row``).
+
+    Attributes:
+        source: the agreement's file, or ``file:row`` for a CSV row.
+        agreement: the agreement.
+
+    Examples:
+        >>> from mbp_billing import example_agreement
+        >>> entry = PortfolioEntry("voorbeeld.toml", example_agreement())
+        >>> entry.source, entry.buyer_kbo
+        ('voorbeeld.toml', '0207123407')
+    """
 
     source: str
     agreement: Agreement
@@ -83,7 +109,24 @@ class PortfolioEntry:
 
 @attrs.frozen
 class Portfolio(Sequence[PortfolioEntry]):
-    """Every agreement to bill, in a stable order (file name or row)."""
+    """Every agreement to bill, in a stable order (file name or row).
+
+    A sequence of :class:`PortfolioEntry`.  Load one with
+    :func:`load_portfolio`, :meth:`Portfolio.from_folder`,
+    :meth:`Portfolio.from_csv` or :meth:`Portfolio.from_csv_text`; each
+    validates every agreement and refuses duplicate buyers.
+
+    Attributes:
+        entries: the agreements with their sources.
+
+    Examples:
+        >>> p = Portfolio.from_csv_text(
+        ...     "signed_on,population,buyer_name,buyer_kbo,buyer_street,buyer_postcode,buyer_city\\n"
+        ...     "2023-02-10,32000,Gemeente A,0207.123.407,Markt 1,9999,A\\n"
+        ...     "2024-05-01,12000,Gemeente B,0211.002.021,Markt 2,9998,B\\n", name="p.csv")
+        >>> len(p), [e.source for e in p], p[1].agreement.population
+        (2, ['p.csv:2', 'p.csv:3'], 12000)
+    """
 
     entries: tuple[PortfolioEntry, ...]
 
@@ -234,9 +277,26 @@ def _amendment(text: str) -> dict[str, Any]:
 def load_portfolio(path: str | Path, *, tariff: TariffBook = DEFAULT_TARIFF_BOOK) -> Portfolio:
     """Load a portfolio from a folder of TOML files or from a CSV file.
 
+    Args:
+        path: a folder of ``*.toml`` agreement files, or a ``.csv`` file.
+        tariff: the tariff versions the agreements use.
+
+    Returns:
+        The validated :class:`Portfolio`.
+
     Raises:
         PortfolioError: listing every invalid agreement and duplicate buyer.
         InvalidValue: the path is neither a folder nor a CSV file.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> csv_file = pathlib.Path(tempfile.mkdtemp()) / "portfolio.csv"
+        >>> _ = csv_file.write_text(
+        ...     "signed_on,population,buyer_name,buyer_kbo,buyer_street,buyer_postcode,buyer_city\\n"
+        ...     "2023-02-10,32000,Gemeente A,0207.123.407,Markt 1,9999,A\\n", encoding="utf-8")
+        >>> p = load_portfolio(csv_file)
+        >>> len(p), p[0].source.endswith("portfolio.csv:2"), p[0].buyer_kbo
+        (1, True, '0207123407')
     """
     target = Path(path)
     if target.is_dir():

@@ -36,10 +36,20 @@ def go_live_date(app_store_live_on: date | None, play_store_live_on: date | None
     Store" only once it is in both; while either date is unknown nothing is
     billable, shown by ``None``.
 
-    >>> go_live_date(date(2023, 6, 20), date(2023, 7, 3))
-    datetime.date(2023, 7, 3)
-    >>> go_live_date(date(2023, 6, 20), None) is None
-    True
+    Args:
+        app_store_live_on: the day the app appeared in the Apple App Store,
+            or ``None`` while unknown.
+        play_store_live_on: the day the app appeared in the Google Play
+            Store, or ``None`` while unknown.
+
+    Returns:
+        The later of the two dates, or ``None`` when either is unknown.
+
+    Examples:
+        >>> go_live_date(date(2023, 6, 20), date(2023, 7, 3))
+        datetime.date(2023, 7, 3)
+        >>> go_live_date(date(2023, 6, 20), None) is None
+        True
     """
     if app_store_live_on is None or play_store_live_on is None:
         return None
@@ -49,8 +59,19 @@ def go_live_date(app_store_live_on: date | None, play_store_live_on: date | None
 def billing_start(app_store_live_on: date | None, play_store_live_on: date | None) -> date | None:
     """First day of the go-live month, never before 2023-01-01.  # R2, R3
 
-    >>> billing_start(date(2022, 11, 5), date(2022, 12, 1))
-    datetime.date(2023, 1, 1)
+    Args:
+        app_store_live_on: the App Store date, or ``None`` while unknown.
+        play_store_live_on: the Play Store date, or ``None`` while unknown.
+
+    Returns:
+        The first day billed, or ``None`` while the app is not live in both
+        stores.
+
+    Examples:
+        >>> billing_start(date(2023, 6, 20), date(2023, 7, 3))
+        datetime.date(2023, 7, 1)
+        >>> billing_start(date(2022, 11, 5), date(2022, 12, 1))
+        datetime.date(2023, 1, 1)
     """
     live = go_live_date(app_store_live_on, play_store_live_on)
     if live is None:
@@ -61,8 +82,15 @@ def billing_start(app_store_live_on: date | None, play_store_live_on: date | Non
 def months_billed(start: date) -> int:
     """Months of the first year: the start month counts in full.  # R4, Annex 2 §1
 
-    >>> months_billed(date(2024, 1, 1)), months_billed(date(2024, 12, 1))
-    (12, 1)
+    Args:
+        start: the billing start (see :func:`billing_start`).
+
+    Returns:
+        The months from ``start``'s month to December inclusive, 1 to 12.
+
+    Examples:
+        >>> months_billed(date(2024, 1, 1)), months_billed(date(2024, 12, 1))
+        (12, 1)
     """
     return 13 - start.month
 
@@ -84,10 +112,21 @@ def prorated_amount(annual_fee: Decimal, months: int) -> Decimal:
     The division is done on exact fractions so that no intermediate rounding
     can move the cent: 1200.06 x 1/12 = 100.005 -> 100.01.
 
-    >>> prorated_amount(Decimal("1200.06"), 1)
-    Decimal('100.01')
-    >>> prorated_amount(Decimal("3500.00"), 8)
-    Decimal('2333.33')
+    Args:
+        annual_fee: the fee for a full year.
+        months: the months billed, 1 to 12.
+
+    Returns:
+        The share of the fee, rounded once, half-up to the cent.
+
+    Raises:
+        InvalidValue: ``months`` is not a whole number from 1 to 12.
+
+    Examples:
+        >>> prorated_amount(Decimal("1200.06"), 1)
+        Decimal('100.01')
+        >>> prorated_amount(Decimal("3500.00"), 8)
+        Decimal('2333.33')
     """
     # Fraction arithmetic is exact; the global decimal context plays no part.
     return round_money(Fraction(Decimal(annual_fee)) * months_fraction(months))

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -113,7 +114,20 @@ BEGIN SELECT RAISE(ABORT, 'issued files are never deleted (R12)'); END;
 
 
 def default_register_path(environ: dict[str, str] | None = None) -> Path:
-    """``$MBP_BILLING_REGISTER`` if set, else ``./mbp-billing-register.sqlite3``."""
+    """``$MBP_BILLING_REGISTER`` if set, else ``./mbp-billing-register.sqlite3``.
+
+    Args:
+        environ: the environment to read; ``None`` for ``os.environ``.
+
+    Returns:
+        The register path; a relative one is relative to the working directory.
+
+    Examples:
+        >>> str(default_register_path({}))
+        'mbp-billing-register.sqlite3'
+        >>> str(default_register_path({"MBP_BILLING_REGISTER": "billing.sqlite3"}))
+        'billing.sqlite3'
+    """
     env = os.environ if environ is None else environ
     return Path(env.get(REGISTER_ENV) or DEFAULT_REGISTER)
 
@@ -235,12 +249,59 @@ def _stored(row: tuple[Any, ...]) -> StoredDocument:
     )
 
 
+def _initialise(db: sqlite3.Connection) -> None:
+    """Set the pragmas and create the schema, waiting out a concurrent creator.
+
+    Switching to WAL and creating tables can meet a lock held by another
+    process opening the same new file; SQLite then answers "locked" at once
+    rather than calling the busy handler, so this retries until the busy
+    timeout.  The schema is created inside ``BEGIN IMMEDIATE`` so that two
+    creators take turns.
+    """
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA foreign_keys = ON")
+            db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\nCOMMIT;")
+            return
+        except sqlite3.OperationalError as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class Register:
     """An open register database.  Use as a context manager.
 
     Writes happen only inside :meth:`transaction`, which takes the database's
     write lock first (``BEGIN IMMEDIATE``) so that reading the next number
-    and inserting the document are one atomic step.
+    and inserting the document are one atomic step.  Open one with
+    :meth:`Register.open`.
+
+    Args:
+        connection: an open SQLite connection to the register file.
+        path: the register file.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from datetime import date
+        >>> from decimal import Decimal
+        >>> from mbp_billing import example_agreement, issue_invoice
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> with Register.open(folder / "register.sqlite3") as reg:
+        ...     _ = issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10),
+        ...                       register=reg)
+        ...     paid = reg.record_payment("F000001", Decimal("3500.00"), date(2023, 8, 1))
+        ...     print([d.number for d in reg.documents()], reg.next_number("F"), reg.verify())
+        ['F000001'] F000002 []
+        >>> paid.amount, paid.source
+        (Decimal('3500.00'), 'manual')
     """
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
@@ -265,11 +326,7 @@ class Register:
         try:
             db = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000,
                                  isolation_level=None, check_same_thread=False)
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = FULL")
-            db.execute("PRAGMA foreign_keys = ON")
-            db.executescript(_SCHEMA)
+            _initialise(db)
         except sqlite3.DatabaseError as exc:
             raise InvalidValue("register", str(target),
                                f"is not a usable register database ({exc})") from None
@@ -476,12 +533,13 @@ class Register:
         problems: list[Problem] = []
         prev = GENESIS
         counters: dict[str, list[int]] = {}
-        for row in self._db.execute(f"SELECT {_COLUMNS} FROM documents ORDER BY seq"):
+        for row in self._db.execute(f"SELECT {_COLUMNS} FROM documents ORDER BY seq").fetchall():
             try:
                 stored = _stored(row)
                 series, counter = counter_of(stored.number)
             except (ValueError, ArithmeticError, TypeError) as exc:
                 problems.append(Problem(str(row[1]), None, f"row cannot be read ({exc})"))
+                prev = str(row[-1])
                 continue
             counters.setdefault(series, []).append(counter)
             if sha256(stored.content.encode()) != stored.content_hash:
@@ -499,12 +557,12 @@ class Register:
                 problems.append(Problem(stored.number, None, "hash chain broken: link altered"))
             prev = stored.chain
             for fmt, recorded in (("pdf", stored.pdf_sha256), ("xml", stored.xml_sha256)):
-                row = self._db.execute("SELECT sha256, data FROM files WHERE number = ? AND "
-                                       "format = ?", (stored.number, fmt)).fetchone()
-                if row is None:
+                file_row = self._db.execute("SELECT sha256, data FROM files WHERE number = ? "
+                                            "AND format = ?", (stored.number, fmt)).fetchone()
+                if file_row is None:
                     problems.append(Problem(stored.number, f"{stored.number}.{fmt}",
                                             "stored file missing from the register"))
-                elif row[0] != recorded or sha256(bytes(row[1])) != recorded:
+                elif file_row[0] != recorded or sha256(bytes(file_row[1])) != recorded:
                     problems.append(Problem(stored.number, f"{stored.number}.{fmt}",
                                             "stored file does not match its recorded hash"))
         for series, seen in counters.items():

@@ -37,24 +37,28 @@ EUR3500.00
 
 from __future__ import annotations
 
+import functools
 import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Final
+from typing import Any, Final
 from xml.sax.saxutils import escape
 
 import attrs
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_currency
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing, Rect
+from reportlab.graphics.barcode import qrencoder
+from reportlab.graphics.barcode.qr import SRect
+from reportlab.graphics.shapes import Drawing, Group, Rect
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -289,6 +293,15 @@ def epc_qr_payload(invoice: Invoice) -> str:
     Raises:
         InvalidValue: the total is outside what an EPC QR code can carry
             (0.01 to 999999999.99 euro) or has more than two decimals.
+
+    Examples:
+        >>> from datetime import date
+        >>> from mbp_billing import Invoice, build_schedule, example_agreement
+        >>> a = example_agreement()
+        >>> inv = Invoice.build(build_schedule(a, through=2023)[0], a.buyer,
+        ...                     number="F000123", issue_date=date(2023, 7, 10))
+        >>> epc_qr_payload(inv).split("\\n")
+        ['BCD', '002', '1', 'SCT', 'BBRUBEBB', 'Eigen Vermogen Digitaal Vlaanderen', 'BE86375111750850', 'EUR3500.00', '', '000000012326']
     """
     amount = _exact_cents(invoice.total, "total")
     if not Decimal("0.01") <= amount <= _EPC_MAX_AMOUNT:
@@ -334,24 +347,25 @@ def render_pdf(document: Invoice | CreditNote, *, locale: str = DEFAULT_LOCALE) 
         InvalidValue: an unknown locale, a language without labels, or an
             amount with more than two decimals.
 
-    >>> from datetime import date
-    >>> from mbp_billing.agreement import Agreement
-    >>> from mbp_billing.documents import Invoice
-    >>> from mbp_billing.parties import Party
-    >>> from mbp_billing.schedule import build_schedule
-    >>> buyer = Party(name="Gemeente Voorbeeld", kbo="0207.123.407",
-    ...               street="Marktplein 1", postcode="9999", city="Voorbeeld")
-    >>> a = Agreement(signed_on=date(2023, 2, 10), population=32000, buyer=buyer,
-    ...               app_store_live_on=date(2023, 6, 20), play_store_live_on=date(2023, 7, 3))
-    >>> inv = Invoice.build(build_schedule(a, through=2023).for_year(2023), buyer,
-    ...                     number="F000123", issue_date=date(2023, 7, 10))
-    >>> pdf = render_pdf(inv)
-    >>> pdf[:5], pdf == render_pdf(inv)
-    (b'%PDF-', True)
-    >>> render_pdf(inv, locale="xx_YY")
-    Traceback (most recent call last):
-    ...
-    mbp_billing.errors.InvalidValue: locale 'xx_YY': is not a known locale; use e.g. 'nl_BE', 'fr_BE' or 'en_GB'
+    Examples:
+        >>> from datetime import date
+        >>> from mbp_billing.agreement import Agreement
+        >>> from mbp_billing.documents import Invoice
+        >>> from mbp_billing.parties import Party
+        >>> from mbp_billing.schedule import build_schedule
+        >>> buyer = Party(name="Gemeente Voorbeeld", kbo="0207.123.407",
+        ...               street="Marktplein 1", postcode="9999", city="Voorbeeld")
+        >>> a = Agreement(signed_on=date(2023, 2, 10), population=32000, buyer=buyer,
+        ...               app_store_live_on=date(2023, 6, 20), play_store_live_on=date(2023, 7, 3))
+        >>> inv = Invoice.build(build_schedule(a, through=2023).for_year(2023), buyer,
+        ...                     number="F000123", issue_date=date(2023, 7, 10))
+        >>> pdf = render_pdf(inv)
+        >>> pdf[:5], pdf == render_pdf(inv)
+        (b'%PDF-', True)
+        >>> render_pdf(inv, locale="xx_YY")
+        Traceback (most recent call last):
+        ...
+        mbp_billing.errors.InvalidValue: locale 'xx_YY': is not a known locale; use e.g. 'nl_BE', 'fr_BE' or 'en_GB'
     """
     fmt = _Formatter.for_locale(locale)
     labels = fmt.labels
@@ -723,20 +737,223 @@ def _qr_drawing(payload: str) -> Drawing:
     # reportlab encodes text that is neither numeric, alphanumeric nor Kanji
     # (the payload always has lower case and line feeds) as one 8-bit segment
     # of UTF-8 bytes, the character set the payload declares on its line 3.
-    widget = QrCodeWidget(
-        payload,
-        barLevel=_EPC_ERROR_CORRECTION,
-        barWidth=_QR_SIZE,
-        barHeight=_QR_SIZE,
-        barBorder=4,
-    )
-    drawing = Drawing(_QR_SIZE, _QR_SIZE)
-    background = Rect(0, 0, _QR_SIZE, _QR_SIZE)
-    background.fillColor = colors.white
-    background.strokeColor = None
-    drawing.add(background)
-    drawing.add(widget)
-    return drawing
+    return _QrDrawing(payload)
+
+
+# reportlab's QrCodeWidget in a Drawing, drawn in a fraction of the time with
+# the very same bytes.  The widget spends ~75% of a page's rendering on this
+# symbol: it tries the eight masks with pure-Python penalty rules, then makes
+# one validated Rect shape per run of dark modules and sends each through the
+# generic shape renderer.  Here the mask penalties are computed on rows held
+# as integers and strings (same rules, same result), and the dark runs are
+# written as the exact operators the renderer writes for each of them.
+# tests/test_render_qr.py checks both against reportlab's widget.
+
+_QR_BORDER: Final = 4  # Modules of quiet zone (QrCodeWidget's barBorder).
+_QR_FINDER_LIKE: Final = "10111010000"
+#: What reportlab's renderer writes for one dark run of QrCodeWidget (an
+#: SRect: black fill, no stroke): x, y, width, height go in the braces.
+_QR_RUN_OPERATORS: Final = "q\n0 0 0 rg\n0 w\n0 J\n0 j\n[] 0 d\nn {} {} {} {} re f*\nQ"
+
+
+class _QrDrawing(Drawing):
+    """A Drawing of a white square and the QR symbol, as QrCodeWidget draws it."""
+
+    def __init__(self, payload: str) -> None:
+        super().__init__(_QR_SIZE, _QR_SIZE)
+        background = Rect(0, 0, _QR_SIZE, _QR_SIZE)
+        background.fillColor = colors.white
+        background.strokeColor = None
+        self.add(background)
+        # The widget's own group: its invisible outline, then the dark runs
+        # (written by draw below).
+        symbol = Group()
+        symbol.add(SRect(0, 0, _QR_SIZE, _QR_SIZE, fillColor=None))
+        self.add(symbol)
+        self._modules = _qr_modules(payload)
+
+    def draw(self, *args: Any, **kwargs: Any) -> None:
+        super().draw(*args, **kwargs)
+        code: list[str] = self.canv._code  # type: ignore[attr-defined]
+        # The renderer closed the symbol's group, the drawing and itself:
+        # the dark runs go inside the group, after its outline.
+        if code[-3:] != ["Q", "Q", "Q"]:
+            raise AssertionError(f"unexpected end of a reportlab drawing: {code[-3:]}")
+        code[-3:-3] = [self._run_operators()]
+
+    def _run_operators(self) -> str:
+        # The arithmetic of QrCodeWidget.draw, so the same floats are printed.
+        modules = self._modules
+        count = len(modules)
+        size = float(_QR_SIZE)
+        box = size / (count + _QR_BORDER * 2.0)
+        xs = [fp_str(0.0 + (c + _QR_BORDER) * box) for c in range(count)]
+        widths = [fp_str(k * box) for k in range(count + 1)]
+        height = fp_str(box)
+        runs = []
+        for r, row in enumerate(modules):
+            y = fp_str(0.0 + size - (r + _QR_BORDER + 1) * box)
+            c = 0
+            while c < count:
+                if row[c]:
+                    start = c
+                    while c < count and row[c]:
+                        c += 1
+                    runs.append(_QR_RUN_OPERATORS.format(xs[start], y, widths[c - start],
+                                                         height))
+                else:
+                    c += 1
+        return "\n".join(runs)
+
+
+def _qr_modules(payload: str) -> list[list[bool]]:
+    """The module matrix ``QrCodeWidget(payload, barLevel="M")`` draws."""
+    level: int = getattr(qrencoder.QRErrorCorrectLevel, _EPC_ERROR_CORRECTION)
+    qr = qrencoder.QRCode(None, level)
+    qr.addData(payload)  # reportlab picks the segment mode
+    version: int = qr.calculate_version()  # type: ignore[no-untyped-call]
+    layout = _qr_layout(version, level)
+    n = layout.size
+    data = [0] * n
+    bits = "".join(format(c, "08b") for c in _qr_codewords(qr.dataList, version, level))
+    for (row, bit), value in zip(layout.cells, bits, strict=False):
+        if value == "1":
+            data[row] |= bit
+    candidates = [[f | ((x ^ m) & d) for f, x, m, d in
+                   zip(layout.fixed, data, mask, layout.data_area, strict=True)]
+                  for mask in layout.masks]
+    # reportlab's getBestMaskPattern: the lowest penalty, the first of equals.
+    best = min(range(8), key=lambda i: (_qr_penalty(candidates[i], n), i))
+    # What makeImpl(False, best) makes: the same matrix with its format
+    # (and, from version 7, version) information written in.
+    qr.version, qr.moduleCount = version, n
+    qr.modules = [[bit == "1" for bit in format(row, f"0{n}b")] for row in candidates[best]]
+    qr.setupTypeInfo(False, best)
+    if version >= 7:
+        qr.setupTypeNumber(False)
+    modules: list[list[bool]] = qr.modules
+    return modules
+
+
+@attrs.frozen
+class _QrLayout:
+    """Where a QR symbol of one version and level keeps its data; rows as bits."""
+
+    size: int
+    fixed: list[int]  # function patterns, format areas blank (reportlab's test mode)
+    data_area: list[int]
+    masks: list[list[int]]  # each of the eight masks over the data area
+    cells: list[tuple[int, int]]  # (row, column bit) of each data bit, in order
+
+
+@functools.lru_cache(maxsize=16)
+def _qr_layout(version: int, level: int) -> _QrLayout:
+    qr = qrencoder.QRCode(version, level)
+    qr.makeImpl(True, 0)
+    n: int = qr.moduleCount
+    rows = [int("".join("1" if m else "0" for m in row), 2) for row in qr.modules]
+    positions: list[tuple[int, int]] = qr.dataPosIterator()  # type: ignore[no-untyped-call]
+    cells = [(row, 1 << (n - 1 - col)) for col, row in positions]
+    data_area = [0] * n
+    for row, bit in cells:
+        data_area[row] |= bit
+    masks = []
+    for pattern in range(8):
+        dark = qrencoder.QRUtil.getMask(pattern)  # type: ignore[no-untyped-call]
+        mask = [0] * n
+        for col, row in positions:
+            if dark(row, col):
+                mask[row] |= 1 << (n - 1 - col)
+        masks.append(mask)
+    fixed = [r & ~d for r, d in zip(rows, data_area, strict=True)]
+    return _QrLayout(n, fixed, data_area, masks, cells)
+
+
+def _qr_codewords(segments: list[Any], version: int, level: int) -> list[int]:
+    """reportlab's ``QRCode.createData``: data, padding, Reed-Solomon, interleaved."""
+    blocks = qrencoder.QRRSBlock.getRSBlocks(version, level)  # type: ignore[no-untyped-call]
+    buffer = qrencoder.QRBitBuffer()
+    for segment in segments:
+        segment.write(buffer, version)
+    capacity = sum(block.dataCount for block in blocks)
+    if buffer.length > capacity * 8:
+        raise ValueError(f"code length overflow. ({buffer.length} > {capacity * 8})")
+    if buffer.length + 4 <= capacity * 8:
+        buffer.put(0, 4)  # terminator
+    while buffer.length % 8:
+        buffer.putBit(False)
+    codes: list[int] = list(buffer.buffer)
+    codes += [(0xEC, 0x11)[k % 2] for k in range(capacity - len(codes))]
+    data_blocks, ec_blocks, offset = [], [], 0
+    for block in blocks:
+        chunk = codes[offset:offset + block.dataCount]
+        offset += block.dataCount
+        data_blocks.append(chunk)
+        ec_blocks.append(_rs_remainder(chunk, block.totalCount - block.dataCount))
+    return [b[i] for group in (data_blocks, ec_blocks)
+            for i in range(max(len(b) for b in group)) for b in group if i < len(b)]
+
+
+# GF(256) with the QR code's polynomial x^8 + x^4 + x^3 + x^2 + 1.
+_GF_EXP: Final = [1] * 255
+for _i in range(1, 255):
+    _GF_EXP[_i] = (_GF_EXP[_i - 1] << 1) ^ (0x11D if _GF_EXP[_i - 1] & 0x80 else 0)
+_GF_LOG: Final = {v: i for i, v in enumerate(_GF_EXP)}
+
+
+@functools.lru_cache(maxsize=32)
+def _rs_generator_logs(ec_count: int) -> tuple[int, ...]:
+    """Logs of the generator polynomial's coefficients after the leading 1."""
+    generator = qrencoder.QRUtil.getErrorCorrectPolynomial(ec_count)  # type: ignore[no-untyped-call]
+    return tuple(_GF_LOG[c] for c in generator.num[1:])
+
+
+def _rs_remainder(data: list[int], ec_count: int) -> list[int]:
+    """The ``ec_count`` Reed-Solomon error correction codewords of ``data``."""
+    logs = _rs_generator_logs(ec_count)
+    remainder = [0] * ec_count
+    for code in data:
+        factor = code ^ remainder.pop(0)
+        remainder.append(0)
+        if factor:
+            shift = _GF_LOG[factor]
+            for k, log in enumerate(logs):
+                remainder[k] ^= _GF_EXP[(log + shift) % 255]
+    return remainder
+
+
+def _qr_penalty(rows: list[int], n: int) -> int:
+    """reportlab's ``QRUtil.getLostPoint`` of a matrix given as row bits.
+
+    Rule 1 gives a run of ``L >= 5`` equal modules ``L - 2`` points: that is
+    one point per window of five equal modules in it (``L - 4``) plus two
+    per run.  Windows and runs are counted on whole rows at once.
+    """
+    full = (1 << n) - 1
+    score = 0
+    # Rule 1, along rows: bit k of ``same`` says modules k and k+1 agree.
+    for row in rows:
+        same = ~(row ^ (row >> 1)) & (full >> 1)
+        windows = same & (same >> 1) & (same >> 2) & (same >> 3)
+        score += windows.bit_count() + 2 * (windows & ~(windows >> 1)).bit_count()
+    # Rule 1, down columns: the same, a row of columns at a time.
+    agree = [~(a ^ b) & full for a, b in itertools.pairwise(rows)]
+    previous = 0
+    for k in range(len(agree) - 3):
+        windows = agree[k] & agree[k + 1] & agree[k + 2] & agree[k + 3]
+        score += windows.bit_count() + 2 * (windows & ~previous).bit_count()
+        previous = windows
+    # Rule 2: each 2x2 block of equal modules.
+    pairs = full >> 1
+    for same, below in zip(agree, rows[1:], strict=True):
+        score += 3 * (same & (same >> 1) & ~(below ^ (below >> 1)) & pairs).bit_count()
+    # Rule 3: finder-like 1011101 0000, in rows only and never ending at the
+    # last module (reportlab compares column tuples with a list: never equal).
+    score += 40 * ",".join(format(row, f"0{n}b")[:-1] for row in rows).count(_QR_FINDER_LIKE)
+    # Rule 4: the share of dark modules away from 50%.
+    dark = sum(row.bit_count() for row in rows)
+    score += 10 * (abs(100 * dark // (n * n) - 50) // 5)
+    return score
 
 
 def _footer(document: Invoice | CreditNote,

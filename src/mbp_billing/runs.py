@@ -39,6 +39,7 @@ from .issuing import (
     render_files,
     sweep_temporary_files,
     write_files,
+    write_files_many,
 )
 from .money import money_str
 from .portfolio import Portfolio, PortfolioEntry
@@ -90,7 +91,36 @@ class RunLine:
 
 @attrs.frozen
 class RunResult:
-    """What a run did: issued documents and what it left alone."""
+    """What a run did: issued documents and what it left alone.
+
+    Attributes:
+        through: the last calendar year billed.
+        issue_date: the date of every document issued.
+        dry_run: nothing was issued; ``issued`` lists what would be.
+        issued: one line per invoice issued, in number order.
+        credited: one line per credit note issued (R8 pro-rata).
+        already_issued: charges whose invoice the register already held.
+        not_yet_due: charges that cannot be invoiced yet on ``issue_date``.
+        files_repaired: documents whose missing files were rewritten.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from datetime import date
+        >>> from mbp_billing import Portfolio, Register
+        >>> p = Portfolio.from_csv_text(
+        ...     "signed_on,population,app_store_live_on,play_store_live_on,buyer_name,buyer_kbo,"
+        ...     "buyer_street,buyer_postcode,buyer_city\\n"
+        ...     "2023-02-10,32000,2023-06-20,2023-07-03,Gemeente A,0207.123.407,Markt 1,9999,A\\n"
+        ...     "2023-03-01,12000,2024-02-05,2024-02-05,Gemeente B,0211.002.021,Markt 2,9998,B\\n",
+        ...     name="p.csv")
+        >>> with Register.open(pathlib.Path(tempfile.mkdtemp()) / "register.sqlite3") as reg:
+        ...     plan = run_portfolio(p, 2024, issue_date=date(2024, 3, 1), register=reg,
+        ...                          dry_run=True)
+        >>> plan.dry_run, [(line.number, line.buyer_name, line.year) for line in plan.issued]
+        (True, [(None, 'Gemeente A', 2023), (None, 'Gemeente B', 2024), (None, 'Gemeente A', 2024)])
+        >>> plan.total_amount, plan.to_record()["totals"][0]
+        (Decimal('13708.33'), {'year': 2023, 'tier': 3, 'count': 1, 'amount': '3500.00'})
+    """
 
     through: int
     issue_date: date
@@ -226,8 +256,31 @@ def run_portfolio(
         progress: called with ``(done, total)`` after each batch.
         batch_size: invoices per register transaction.
 
+    Returns:
+        The :class:`RunResult`: what was issued, credited and left alone.
+
     Raises:
         RegisterConflict: ``issue_date`` is before the latest issued document.
+        InvalidValue: ``workers`` is not a whole number >= 1, or ``out_dir``
+            cannot be a folder.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from datetime import date
+        >>> from mbp_billing import Portfolio, Register
+        >>> p = Portfolio.from_csv_text(
+        ...     "signed_on,population,app_store_live_on,play_store_live_on,buyer_name,buyer_kbo,"
+        ...     "buyer_street,buyer_postcode,buyer_city\\n"
+        ...     "2023-02-10,32000,2023-06-20,2023-07-03,Gemeente A,0207.123.407,Markt 1,9999,A\\n"
+        ...     "2023-03-01,12000,2024-02-05,2024-02-05,Gemeente B,0211.002.021,Markt 2,9998,B\\n",
+        ...     name="p.csv")
+        >>> with Register.open(pathlib.Path(tempfile.mkdtemp()) / "register.sqlite3") as reg:
+        ...     first = run_portfolio(p, 2024, issue_date=date(2024, 3, 1), register=reg)
+        ...     again = run_portfolio(p, 2024, issue_date=date(2024, 3, 1), register=reg)
+        >>> [(line.number, line.buyer_name, line.year, line.amount) for line in first.issued]
+        [('F000001', 'Gemeente A', 2023, Decimal('3500.00')), ('F000002', 'Gemeente B', 2024, Decimal('3208.33')), ('F000003', 'Gemeente A', 2024, Decimal('7000.00'))]
+        >>> len(again.issued), again.already_issued
+        (0, 3)
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InvalidValue("--workers", workers, "must be a whole number >= 1")
@@ -308,11 +361,12 @@ def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
         for (_, invoice), (pdf, xml) in zip(planned, rendered, strict=True):
             _refuse_foreign_files(out_dir, invoice.number, pdf, xml)
             register.insert(invoice, pdf=pdf, xml=xml)
+    written: list[tuple[Path, Path]] = []
+    if out_dir is not None:
+        written = write_files_many(register, [inv.number for _, inv in planned], out_dir)
     lines = []
-    for item, invoice in planned:
-        paths: tuple[Path | None, Path | None] = (None, None)
-        if out_dir is not None:
-            paths = write_files(register, invoice.number, out_dir)
+    for k, (item, invoice) in enumerate(planned):
+        paths: tuple[Path | None, Path | None] = written[k] if written else (None, None)
         lines.append(_line(item.entry, item.charge, invoice.number, "invoice", invoice.total,
                            paths=paths))
     return lines, skipped

@@ -52,6 +52,21 @@ class EndPolicy(enum.Enum):
     was in force on 1 January stays due in full; the agreement gives no
     refund.  ``PRO_RATA``: the final year is billed (or credited down) to the
     months in force, the month of the end counting in full.
+
+    Examples:
+        >>> from datetime import date
+        >>> from mbp_billing import Agreement
+        >>> a = Agreement(signed_on=date(2023, 2, 10), population=32000,
+        ...               app_store_live_on=date(2023, 6, 20), play_store_live_on=date(2023, 7, 3),
+        ...               notice_sent_on=date(2024, 12, 15))
+        >>> a.ends_on
+        datetime.date(2025, 2, 9)
+        >>> [c.amount for c in build_schedule(a, through=2026)]
+        [Decimal('3500.00'), Decimal('7000.00'), Decimal('7000.00')]
+        >>> [c.amount for c in build_schedule(a, through=2026, policy=EndPolicy.PRO_RATA)]
+        [Decimal('3500.00'), Decimal('7000.00'), Decimal('1166.67')]
+        >>> EndPolicy("pro-rata")
+        <EndPolicy.PRO_RATA: 'pro-rata'>
     """
 
     NO_REFUND = "no-refund"
@@ -60,7 +75,17 @@ class EndPolicy(enum.Enum):
 
 @attrs.frozen
 class Step:
-    """One step of an explanation: the rule it applies and what it found."""
+    """One step of an explanation: the rule it applies and what it found.
+
+    Attributes:
+        rule: the rule applied, such as ``"R4"``.
+        text: what the rule gave for this charge.
+
+    Examples:
+        >>> step = Step("R4", "months = 13 - 7 = 6")
+        >>> str(step)
+        '[R4] months = 13 - 7 = 6'
+    """
 
     rule: str
     text: str
@@ -85,6 +110,20 @@ class Charge:
         billable_from: the earliest invoice date: the go-live date for the
             first year (R2, R4), 1 January for a renewal (R5).
         steps: the explanation, one :class:`Step` per rule applied.
+
+    Examples:
+        >>> from datetime import date
+        >>> c = quote(population=32000, app_store_live_on=date(2023, 6, 20),
+        ...           play_store_live_on=date(2023, 7, 3))
+        >>> c.year, c.kind, c.months, c.amount, c.tier.number, c.is_prorated
+        (2023, 'first', 6, Decimal('3500.00'), 3, True)
+        >>> print(c.explain())
+        2023 first: 3500.00 EUR
+          [R1] population 32,000 from the agreement is tier 3 (25,001 to 50,000 inhabitants; tariff of 2023): 7000.00 EUR a year
+          [R2] App Store 2023-06-20, Play Store 2023-07-03: go-live 2023-07-03 (the Play Store is later)
+          [R3] billing starts on 2023-07-01, the first day of the go-live month (not before January 2023)
+          [R4] months = 13 - 7 = 6 (07/2023 to 12/2023; the go-live month counts in full)
+          [R4] 7000.00 x 6/12 = 3500.00 EUR exactly
     """
 
     year: int
@@ -132,7 +171,27 @@ class Charge:
 
 @attrs.frozen
 class Schedule(Sequence[Charge]):
-    """The charges of one agreement, one per calendar year, oldest first."""
+    """The charges of one agreement, one per calendar year, oldest first.
+
+    A sequence of :class:`Charge`; made by :func:`build_schedule`.
+
+    Attributes:
+        agreement: the agreement the charges follow from.
+        through: the last calendar year computed.
+        charges: the charges, oldest first.
+        policy: the R8 treatment of the year the agreement ends.
+
+    Examples:
+        >>> from datetime import date
+        >>> from mbp_billing import Agreement
+        >>> a = Agreement(signed_on=date(2023, 2, 10), population=32000,
+        ...               app_store_live_on=date(2023, 6, 20), play_store_live_on=date(2023, 7, 3))
+        >>> s = build_schedule(a, through=2025)
+        >>> len(s), s.total, s.for_year(2024).amount
+        (3, Decimal('17500.00'), Decimal('7000.00'))
+        >>> s.to_records()[0]["period_start"]
+        '2023-07-01'
+    """
 
     agreement: Agreement = attrs.field(repr=False)
     through: int
@@ -288,6 +347,17 @@ def build_schedule(
 
     Returns:
         The :class:`Schedule`; empty while the app is not live in both stores.
+
+    Raises:
+        InvalidValue: ``through`` is not a whole calendar year.
+
+    Examples:
+        >>> from datetime import date
+        >>> from mbp_billing import Agreement
+        >>> a = Agreement(signed_on=date(2023, 2, 10), population=32000,
+        ...               app_store_live_on=date(2023, 6, 20), play_store_live_on=date(2023, 7, 3))
+        >>> [(c.year, c.kind, c.months, c.amount) for c in build_schedule(a, through=2024)]
+        [(2023, 'first', 6, Decimal('3500.00')), (2024, 'annual', 12, Decimal('7000.00'))]
     """
     if isinstance(through, bool) or not isinstance(through, int):
         raise InvalidValue("through", through, "must be a calendar year such as 2026")
@@ -355,13 +425,28 @@ def quote(
 
     Give exactly one of ``population`` and ``annual_fee``.
 
-    >>> c = quote(population=32000, app_store_live_on=date(2023, 6, 20),
-    ...           play_store_live_on=date(2023, 7, 3))
-    >>> c.year, c.months, c.amount
-    (2023, 6, Decimal('3500.00'))
+    Args:
+        app_store_live_on: the day the app appeared in the Apple App Store.
+        play_store_live_on: the day the app appeared in the Google Play Store.
+        population: the inhabitants, tiered by ``tariff`` (R1).
+        annual_fee: a stated annual fee instead of a population.
+        tariff: the tariff versions to apply.
+
+    Returns:
+        The :class:`Charge` of the go-live year, with its explanation.
 
     Raises:
         InvalidValue: for both or neither of population and fee, or bad values.
+
+    Examples:
+        >>> from datetime import date
+        >>> c = quote(population=32000, app_store_live_on=date(2023, 6, 20),
+        ...           play_store_live_on=date(2023, 7, 3))
+        >>> c.year, c.months, c.amount
+        (2023, 6, Decimal('3500.00'))
+        >>> quote(annual_fee="6000.00", app_store_live_on=date(2024, 3, 4),
+        ...       play_store_live_on=date(2024, 3, 4)).amount
+        Decimal('5000.00')
     """
     if (population is None) == (annual_fee is None):
         raise InvalidValue("population", population,

@@ -35,6 +35,19 @@ class Table(Sequence[dict[str, Any]]):
 
     Amounts stay :class:`~decimal.Decimal` in :meth:`rows` and
     :meth:`to_pandas` (object columns, exact) and become strings in CSV.
+
+    Attributes:
+        columns: the column names.
+        rows: the rows, each a tuple in column order.
+        title: a caption for display.
+
+    Examples:
+        >>> t = Table(("year", "amount"), ((2026, Decimal("7000.00")),), title="Revenue")
+        >>> len(t), t[0], t.column("amount")
+        (1, {'year': 2026, 'amount': Decimal('7000.00')}, [Decimal('7000.00')])
+        >>> print(t.to_csv(), end="")
+        year,amount
+        2026,7000.00
     """
 
     columns: tuple[str, ...]

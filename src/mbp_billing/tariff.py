@@ -56,6 +56,17 @@ class Tier:
     """One row of the tariff: populations up to ``max_population`` inclusive.
 
     ``max_population`` is ``None`` for the open top tier ("Meer dan 50.000").
+
+    Attributes:
+        number: the tier's number, 1 for the smallest populations.
+        max_population: the inclusive upper bound, or ``None`` for the top tier.
+        annual_fee: the fee for a full calendar year.
+
+    Examples:
+        >>> DEFAULT_TARIFF.tiers[0]
+        Tier(number=1, max_population=15000, annual_fee=Decimal('3500.00'))
+        >>> DEFAULT_TARIFF.tiers[0].label(), DEFAULT_TARIFF.tiers[-1].label()
+        ('<= 15000', 'open')
     """
 
     number: int
@@ -78,7 +89,23 @@ def _tiers_ascending(instance: Any, attribute: Any, value: tuple[Tier, ...]) -> 
 
 @attrs.frozen
 class Tariff:
-    """A tariff table valid from 1 January of ``valid_from``.  # R1, Annex 2 §1"""
+    """A tariff table valid from 1 January of ``valid_from``.  # R1, Annex 2 §1
+
+    Build one with :meth:`Tariff.from_bounds`.
+
+    Attributes:
+        valid_from: the first calendar year the table applies to.
+        tiers: the tiers, smallest populations first; only the last is open.
+
+    Raises:
+        InvalidValue: the tiers' bounds do not strictly ascend, or not exactly
+            the last tier is open-ended.
+
+    Examples:
+        >>> t = Tariff.from_bounds(2030, [(20000, "4000.00"), (None, "9000.00")])
+        >>> t.tier_for(20000).number, t.tier_for(20001).number, t.fee_for(20001)
+        (1, 2, Decimal('9000.00'))
+    """
 
     valid_from: int
     tiers: tuple[Tier, ...] = attrs.field(validator=_tiers_ascending)
@@ -124,7 +151,23 @@ def _versions_ascending(instance: Any, attribute: Any, value: tuple[Tariff, ...]
 
 @attrs.frozen
 class TariffBook:
-    """Every version of the tariff, each valid from its year until the next."""
+    """Every version of the tariff, each valid from its year until the next.
+
+    A later price change is a new :class:`Tariff` added to the book; years
+    before it keep their own table.
+
+    Attributes:
+        versions: the tariffs, in strictly ascending ``valid_from`` order.
+
+    Raises:
+        InvalidValue: no version, or years that do not strictly ascend.
+
+    Examples:
+        >>> book = TariffBook((DEFAULT_TARIFF,
+        ...                    Tariff.from_bounds(2030, [(20000, "4000.00"), (None, "9000.00")])))
+        >>> book.fee_for(18000, 2029), book.fee_for(18000, 2030)
+        (Decimal('5000.00'), Decimal('4000.00'))
+    """
 
     versions: tuple[Tariff, ...] = attrs.field(validator=_versions_ascending)
 
@@ -146,9 +189,25 @@ class TariffBook:
         return self.for_year(year).fee_for(population)
 
 
-#: The tariff of Annex 2 §1 of the agreement, applicable from 2023.  # R1
 DEFAULT_TARIFF: Tariff = Tariff.from_bounds(
     2023,
     [(15_000, "3500.00"), (25_000, "5000.00"), (50_000, "7000.00"), (None, "10000.00")],
 )
+"""The tariff of Annex 2 §1 of the agreement, applicable from 2023.  # R1
+
+Examples:
+    >>> [(t.max_population, str(t.annual_fee)) for t in DEFAULT_TARIFF.tiers]
+    [(15000, '3500.00'), (25000, '5000.00'), (50000, '7000.00'), (None, '10000.00')]
+"""
+
 DEFAULT_TARIFF_BOOK: TariffBook = TariffBook((DEFAULT_TARIFF,))
+"""Every tariff version in force: today only :data:`DEFAULT_TARIFF`.  # R1
+
+The default ``tariff`` of agreements, portfolios and :func:`~mbp_billing.schedule.quote`.
+
+Examples:
+    >>> [t.valid_from for t in DEFAULT_TARIFF_BOOK.versions]
+    [2023]
+    >>> DEFAULT_TARIFF_BOOK.fee_for(25_000, 2026)
+    Decimal('5000.00')
+"""

@@ -41,7 +41,18 @@ Regime = Literal["fixed", "indefinite"]
 
 @attrs.frozen
 class Term:
-    """Fixed term ``index`` (1 = initial): ``start`` to ``end`` inclusive."""
+    """Fixed term ``index`` (1 = initial): ``start`` to ``end`` inclusive.
+
+    Attributes:
+        index: 1 for the initial term, 2 to 4 for the tacit renewals (R6).
+        start: the first day of the term.
+        end: the last day of the term.
+
+    Examples:
+        >>> from datetime import date
+        >>> terms(date(2023, 2, 10))[1]
+        Term(index=2, start=datetime.date(2024, 2, 10), end=datetime.date(2025, 2, 9))
+    """
 
     index: int
     start: date
@@ -65,7 +76,19 @@ def term(signed_on: date, index: int) -> Term:
 
 
 def terms(signed_on: date) -> tuple[Term, ...]:
-    """The four fixed terms: the initial one and three tacit renewals.  # R6"""
+    """The four fixed terms: the initial one and three tacit renewals.  # R6
+
+    Args:
+        signed_on: the signing date S.
+
+    Returns:
+        Terms 1 to 4, each one year long, the first starting on ``signed_on``.
+
+    Examples:
+        >>> from datetime import date
+        >>> [(t.start.isoformat(), t.end.isoformat()) for t in terms(date(2023, 2, 10))][-1]
+        ('2026-02-10', '2027-02-09')
+    """
     return tuple(term(signed_on, k) for k in range(1, FIXED_TERMS + 1))
 
 
@@ -82,7 +105,24 @@ def indefinite_from(signed_on: date) -> date:
 class Termination:
     """When an agreement ends after a notice, and why.
 
-    ``ends_on`` is the last day the agreement is in force.
+    ``ends_on`` is the last day the agreement is in force.  Made by
+    :func:`termination`.
+
+    Attributes:
+        signed_on: the signing date S.
+        notice_sent_on: the day the registered letter was sent.
+        ends_on: the last day in force.
+        regime: ``"fixed"`` (notice within the four fixed terms) or
+            ``"indefinite"``.
+        reason: the rule that gave ``ends_on``, in words.
+
+    Examples:
+        >>> from datetime import date
+        >>> t = termination(date(2023, 2, 10), date(2024, 1, 20))
+        >>> t.ends_on, t.regime
+        (datetime.date(2024, 12, 31), 'fixed')
+        >>> t.reason
+        'R7: first end of the financial year at least 30 days after the notice (2024-02-19 or later)'
     """
 
     signed_on: date
@@ -109,8 +149,23 @@ def termination(signed_on: date, notice_sent_on: date) -> Termination:
     and every 31 December up to the end of the fourth term.  If none
     qualifies, or in the indefinite regime: N + 3 months.
 
+    Args:
+        signed_on: the signing date S.
+        notice_sent_on: the day the registered termination letter was sent (N).
+
+    Returns:
+        The :class:`Termination`, with the last day in force and the reason.
+
     Raises:
         InvalidValue: when the notice predates the signing.
+
+    Examples:
+        >>> from datetime import date
+        >>> termination(date(2023, 2, 10), date(2023, 10, 1)).ends_on
+        datetime.date(2023, 12, 31)
+        >>> t = termination(date(2023, 2, 10), date(2027, 3, 1))
+        >>> t.ends_on, t.regime
+        (datetime.date(2027, 6, 1), 'indefinite')
     """
     if notice_sent_on < signed_on:
         raise InvalidValue(
