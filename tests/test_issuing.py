@@ -196,3 +196,25 @@ def test_sweep_removes_temporary_files(tmp_path: Path) -> None:
     (tmp_path / "F000001.xml").write_bytes(b"keep")
     assert sweep_temporary_files(tmp_path) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["F000001.xml"]
+
+
+def test_a_year_is_never_invoiced_twice_under_another_kind(register: Register) -> None:
+    """A corrected go-live that turns 2024 from renewal into first year is refused."""
+    issue_invoice(agreement(), 2024, issue_date=date(2024, 1, 2), register=register)
+    later = agreement(app_store_live_on=date(2024, 3, 1), play_store_live_on=date(2024, 3, 4))
+    with pytest.raises(RegisterConflict, match="credit F000001 first"):
+        issue_invoice(later, 2024, issue_date=date(2024, 3, 10), register=register)
+    assert register.next_number("F") == "F000002"
+
+
+def test_a_run_reports_a_kind_conflict_instead_of_billing_twice(register: Register) -> None:
+    """run_portfolio lists the conflict and issues nothing for that year."""
+    from mbp_billing.portfolio import Portfolio, PortfolioEntry
+    from mbp_billing.runs import run_portfolio
+
+    issue_invoice(agreement(), 2024, issue_date=date(2024, 1, 2), register=register)
+    later = agreement(app_store_live_on=date(2024, 3, 1), play_store_live_on=date(2024, 3, 4))
+    portfolio = Portfolio((PortfolioEntry("later.toml", later),))
+    result = run_portfolio(portfolio, 2024, issue_date=date(2024, 3, 10), register=register)
+    assert result.issued == () and len(result.conflicts) == 1
+    assert "F000001" in result.conflicts[0]

@@ -328,6 +328,8 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     if result.credited:
         out.write(f" and {len(result.credited)} credit note(s)")
     out.write(f"; {result.already_issued} already issued; {result.not_yet_due} not yet due\n")
+    for conflict in result.conflicts:
+        out.write(f"  CONFLICT {conflict}\n")
     totals = result.totals_by_year_and_tier()
     if totals:
         out.write(f"  {'year':<6}{'tier':<6}{'count':>6}{'amount':>14}\n")

@@ -283,7 +283,13 @@ def issue_invoice(
     buyer = require_buyer(agreement)
     charge = charge_for(agreement, year, policy)
     with register.transaction():
-        existing = register.active_invoice(buyer.kbo, charge.year, charge.kind)
+        existing = register.active_invoice(buyer.kbo, charge.year)
+        if existing is not None and existing.kind != charge.kind:
+            raise RegisterConflict(
+                "year", charge.year,
+                f"is already invoiced as a {existing.kind!r} charge ({existing.number}) but the "
+                f"agreement now gives a {charge.kind!r} charge; credit {existing.number} first "
+                "(credit command), then invoice again")
         if existing is None:
             invoice = Invoice.build(charge, buyer, number=register.next_number(INVOICE_SERIES),
                                     issue_date=issue_date)

@@ -384,11 +384,13 @@ class Register:
         rows = self._db.execute(f"SELECT {_COLUMNS} FROM documents ORDER BY seq").fetchall()
         return [_stored(r) for r in rows]
 
-    def invoices_for(self, buyer_kbo: str, year: int, kind: str) -> list[StoredDocument]:
-        """Every invoice issued for one (buyer, year, kind), oldest first."""
+    def invoices_for(self, buyer_kbo: str, year: int,
+                     kind: str | None = None) -> list[StoredDocument]:
+        """Every invoice issued for one (buyer, year[, kind]), oldest first."""
         rows = self._db.execute(
             f"SELECT {_COLUMNS} FROM documents WHERE type = 'invoice' AND buyer_kbo = ? "
-            "AND year = ? AND kind = ? ORDER BY seq", (buyer_kbo, year, kind)).fetchall()
+            "AND year = ? AND (? IS NULL OR kind = ?) ORDER BY seq",
+            (buyer_kbo, year, kind, kind)).fetchall()
         return [_stored(r) for r in rows]
 
     def credited_total(self, invoice_number: str) -> Decimal:
@@ -403,11 +405,13 @@ class Register:
                                 (invoice_number,)).fetchall()
         return [_stored(r) for r in rows]
 
-    def active_invoice(self, buyer_kbo: str, year: int, kind: str) -> StoredDocument | None:
-        """The invoice of a (buyer, year, kind) not fully credited, if any.  # R12
+    def active_invoice(self, buyer_kbo: str, year: int,
+                       kind: str | None = None) -> StoredDocument | None:
+        """The invoice of a (buyer, year[, kind]) not fully credited, if any.  # R12
 
         After a full credit note a corrected invoice may be issued for the
-        same key; at most one invoice per key is ever active.
+        same key; at most one invoice per buyer and year is ever active (a
+        year has one charge, R4/R5).  Without ``kind``, any kind matches.
         """
         for stored in self.invoices_for(buyer_kbo, year, kind):
             if self.credited_total(stored.number) < stored.amount:

@@ -130,6 +130,7 @@ class RunResult:
     already_issued: int
     not_yet_due: int
     files_repaired: int = 0
+    conflicts: tuple[str, ...] = ()
 
     @property
     def total_amount(self) -> Decimal:
@@ -157,6 +158,7 @@ class RunResult:
             "already_issued": self.already_issued,
             "not_yet_due": self.not_yet_due,
             "files_repaired": self.files_repaired,
+            "conflicts": list(self.conflicts),
             "total_amount": money_str(self.total_amount),
             "totals": self.totals_by_year_and_tier(),
         }
@@ -191,7 +193,8 @@ def _line(entry: PortfolioEntry, charge: Charge, number: str | None, type_: str,
 
 
 def _plan(portfolio: Portfolio, through: int, issue_date: date, register: Register,
-          policy: EndPolicy) -> tuple[list[_Due], list[_CreditDue], list[str], int]:
+          policy: EndPolicy,
+          conflicts: list[str]) -> tuple[list[_Due], list[_CreditDue], list[str], int]:
     due: list[_Due] = []
     credits: list[_CreditDue] = []
     existing_numbers: list[str] = []
@@ -201,11 +204,20 @@ def _plan(portfolio: Portfolio, through: int, issue_date: date, register: Regist
             if charge.earliest_invoice_date > issue_date:
                 not_yet_due += 1
                 continue
-            existing = register.active_invoice(entry.buyer_kbo, charge.year, charge.kind)
+            existing = register.active_invoice(entry.buyer_kbo, charge.year)
             if existing is None:
                 due.append(_Due(entry, charge))
                 continue
             existing_numbers.append(existing.number)
+            if existing.kind != charge.kind:
+                # Recompute-and-diff: the year was billed under another reading
+                # of the agreement (e.g. a corrected go-live).  Never bill a
+                # year twice; report it so a person credits and re-invoices.
+                conflicts.append(
+                    f"{entry.source}: {charge.year} is invoiced as {existing.kind!r} "
+                    f"({existing.number}) but the agreement now gives {charge.kind!r}; "
+                    f"credit {existing.number} and run again")
+                continue
             # R8 pro-rata: an invoice issued in full for the final year is
             # credited down to the months in force.
             net = existing.amount - register.credited_total(existing.number)
@@ -293,15 +305,16 @@ def run_portfolio(
                 f"dates ascend together, so run with --date {latest.isoformat()} or later")
     if out_dir is not None and not dry_run:
         _check_out_dir(out_dir)
+    conflicts: list[str] = []
     due, credits_due, existing_numbers, not_yet_due = _plan(
-        portfolio, through, issue_date, register, policy)
+        portfolio, through, issue_date, register, policy, conflicts)
     if dry_run:
         return RunResult(
             through, issue_date, True,
             tuple(_line(d.entry, d.charge, None, "invoice", d.charge.amount) for d in due),
             tuple(_line(c.entry, c.charge, None, "credit_note", c.amount, c.invoice_number)
                   for c in credits_due),
-            len(existing_numbers), not_yet_due)
+            len(existing_numbers), not_yet_due, conflicts=tuple(conflicts))
     repaired = 0
     if out_dir is not None:
         sweep_temporary_files(out_dir)
@@ -336,7 +349,7 @@ def run_portfolio(
         if pool is not None:
             pool.shutdown()
     return RunResult(through, issue_date, False, tuple(issued), tuple(credited),
-                     len(existing_numbers) + raced, not_yet_due, repaired)
+                     len(existing_numbers) + raced, not_yet_due, repaired, tuple(conflicts))
 
 
 def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
@@ -350,7 +363,7 @@ def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
         for item in batch:
             buyer = item.entry.agreement.buyer
             assert buyer is not None
-            if register.active_invoice(buyer.kbo, item.charge.year, item.charge.kind) is not None:
+            if register.active_invoice(buyer.kbo, item.charge.year) is not None:
                 skipped += 1
                 continue
             number = format_number(INVOICE_SERIES, counter)
