@@ -12,8 +12,6 @@ rewrites its files from the exact bytes kept in the register.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -41,7 +39,6 @@ __all__ = [
     "require_buyer",
     "sweep_temporary_files",
     "write_files",
-    "write_files_many",
 ]
 
 #: Series letter of invoices: F000001, F000002, ...  # R12
@@ -186,42 +183,6 @@ def write_files(register: Register, number: str, out_dir: Path) -> tuple[Path, P
     _atomic_write(pdf_path, pdf)
     _atomic_write(xml_path, xml)
     return pdf_path, xml_path
-
-
-#: Threads of :func:`write_files_many`.
-_WRITER_THREADS: Final = 8
-
-
-def write_files_many(register: Register, numbers: Sequence[str],
-                     out_dir: Path) -> list[tuple[Path, Path]]:
-    """:func:`write_files` for several documents, the same files, faster.
-
-    Every file is still written to a temporary name, synced and renamed on
-    its own; but a few threads write them at once, so that the file system
-    commits their syncs together (one fsync after another costs ~1 ms each,
-    most of a run's time outside rendering).  Each existing file is checked
-    before any is written.
-
-    Raises:
-        RegisterConflict: a file of one of those names exists with other content.
-    """
-    writes: list[tuple[Path, bytes]] = []
-    paths: list[tuple[Path, Path]] = []
-    for number in numbers:
-        pdf, xml = register.file_bytes(number, "pdf"), register.file_bytes(number, "xml")
-        _refuse_foreign_files(out_dir, number, pdf, xml)
-        pdf_path, xml_path = _targets(out_dir, number)
-        writes += [(pdf_path, pdf), (xml_path, xml)]
-        paths.append((pdf_path, xml_path))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if len(writes) <= 2:
-        for path, data in writes:
-            _atomic_write(path, data)
-    else:
-        with ThreadPoolExecutor(max_workers=min(_WRITER_THREADS, len(writes))) as pool:
-            for _ in pool.map(lambda write: _atomic_write(*write), writes):
-                pass  # re-raises the first error
-    return paths
 
 
 def _check_locale(locale: str) -> None:

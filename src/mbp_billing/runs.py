@@ -39,7 +39,6 @@ from .issuing import (
     render_files,
     sweep_temporary_files,
     write_files,
-    write_files_many,
 )
 from .money import money_str
 from .portfolio import Portfolio, PortfolioEntry
@@ -374,12 +373,11 @@ def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
         for (_, invoice), (pdf, xml) in zip(planned, rendered, strict=True):
             _refuse_foreign_files(out_dir, invoice.number, pdf, xml)
             register.insert(invoice, pdf=pdf, xml=xml)
-    written: list[tuple[Path, Path]] = []
-    if out_dir is not None:
-        written = write_files_many(register, [inv.number for _, inv in planned], out_dir)
     lines = []
-    for k, (item, invoice) in enumerate(planned):
-        paths: tuple[Path | None, Path | None] = written[k] if written else (None, None)
+    for item, invoice in planned:
+        paths: tuple[Path | None, Path | None] = (None, None)
+        if out_dir is not None:
+            paths = write_files(register, invoice.number, out_dir)
         lines.append(_line(item.entry, item.charge, invoice.number, "invoice", invoice.total,
                            paths=paths))
     return lines, skipped
