@@ -218,3 +218,28 @@ def test_a_run_reports_a_kind_conflict_instead_of_billing_twice(register: Regist
     result = run_portfolio(portfolio, 2024, issue_date=date(2024, 3, 10), register=register)
     assert result.issued == () and len(result.conflicts) == 1
     assert "F000001" in result.conflicts[0]
+
+
+def test_a_file_cut_short_is_rewritten_but_an_altered_one_is_refused(register: Register,
+                                                                       tmp_path: Path) -> None:
+    """An empty or truncated file (power cut) is repaired; changed content is not."""
+    out = tmp_path / "out"
+    issue_invoice(agreement(), 2024, issue_date=date(2024, 1, 2), register=register, out_dir=out)
+    whole = (out / "F000001.pdf").read_bytes()
+    (out / "F000001.pdf").write_bytes(whole[:100])
+    issue_invoice(agreement(), 2024, issue_date=date(2024, 1, 2), register=register, out_dir=out)
+    assert (out / "F000001.pdf").read_bytes() == whole
+    (out / "F000001.pdf").write_bytes(whole[:100] + b"X")
+    with pytest.raises(RegisterConflict, match="other content"):
+        issue_invoice(agreement(), 2024, issue_date=date(2024, 1, 2), register=register,
+                      out_dir=out)
+
+
+def test_write_files_without_sync_gives_the_same_bytes(register: Register, tmp_path: Path) -> None:
+    """Files written without fsync are byte-identical to synced ones."""
+    from mbp_billing.issuing import write_files
+
+    issue_invoice(agreement(), 2024, issue_date=date(2024, 1, 2), register=register)
+    synced = write_files(register, "F000001", tmp_path / "a", sync=True)
+    unsynced = write_files(register, "F000001", tmp_path / "b", sync=False)
+    assert [p.read_bytes() for p in synced] == [p.read_bytes() for p in unsynced]

@@ -317,7 +317,8 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         result = run_portfolio(
             portfolio, args.through, issue_date=issue_date, register=register,
             out_dir=out_dir, dry_run=args.dry_run, policy=EndPolicy(args.end_policy),
-            workers=args.workers, locale=args.locale, progress=_progress_bar(args.stderr))
+            workers=args.workers, locale=args.locale, progress=_progress_bar(args.stderr),
+            sync_files=args.sync_files)
     if args.json:
         _dump(result.to_record(), out)
         return 0
@@ -538,6 +539,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="processes rendering PDFs (numbering stays serial)")
     r.add_argument("--end-policy", choices=[p.value for p in EndPolicy],
                    default=EndPolicy.NO_REFUND.value, help="R8 policy for final years")
+    r.add_argument("--sync-files", action="store_true",
+                   help="flush each PDF/XML to disk before renaming it (slower; the register "
+                        "is always synced and keeps every file's exact bytes)")
     _register_options(r)
 
     v = command("verify", "Check the register's hash chain, numbering and files.", _cmd_verify)

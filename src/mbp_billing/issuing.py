@@ -122,20 +122,26 @@ def _refuse_foreign_files(out_dir: Path | None, number: str, pdf: bytes, xml: by
     if out_dir is None:
         return
     for path, data in zip(_targets(out_dir, number), (pdf, xml), strict=True):
-        if path.exists() and path.read_bytes() != data:
+        # A file that holds only the start of our bytes (empty included) is
+        # our own write cut short by a power failure: it is rewritten.  Any
+        # other content is somebody else's, or altered, and is never replaced.
+        if path.exists() and not data.startswith(path.read_bytes()):
             raise RegisterConflict(
                 "out", str(path), "exists with other content; move it away or choose "
                                   "another --out directory")
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
+    # A reader sees the old name absent or the whole new file, never a part:
+    # the bytes go to a temporary name first and are renamed in one step.
     if path.exists() and path.read_bytes() == data:
         return
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
         fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if sync:
+            fh.flush()
+            os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
@@ -170,8 +176,15 @@ def sweep_temporary_files(out_dir: Path) -> int:
     return removed
 
 
-def write_files(register: Register, number: str, out_dir: Path) -> tuple[Path, Path]:
+def write_files(register: Register, number: str, out_dir: Path, *,
+                sync: bool = True) -> tuple[Path, Path]:
     """Write a document's PDF and UBL from the register's bytes, atomically.
+
+    Each file is written to a temporary name and renamed, so a killed
+    process never leaves a half-written file under the real name.  With
+    ``sync`` each file is also flushed to disk before the rename (a power
+    cut cannot lose it); without, the register, which is always synced, stays
+    the durable copy and the files can be rewritten from it byte for byte.
 
     Raises:
         RegisterConflict: a file of that name exists with other content.
@@ -180,8 +193,8 @@ def write_files(register: Register, number: str, out_dir: Path) -> tuple[Path, P
     _refuse_foreign_files(out_dir, number, pdf, xml)
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf_path, xml_path = _targets(out_dir, number)
-    _atomic_write(pdf_path, pdf)
-    _atomic_write(xml_path, xml)
+    _atomic_write(pdf_path, pdf, sync=sync)
+    _atomic_write(xml_path, xml, sync=sync)
     return pdf_path, xml_path
 
 

@@ -250,6 +250,7 @@ def run_portfolio(
     locale: str = "nl_BE",
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
+    sync_files: bool = False,
 ) -> RunResult:
     """Issue every missing invoice of ``portfolio`` up to ``through``.
 
@@ -266,6 +267,10 @@ def run_portfolio(
         locale: language of the PDFs.
         progress: called with ``(done, total)`` after each batch.
         batch_size: invoices per register transaction.
+        sync_files: flush every PDF and XML to disk before its rename.  Off
+            by default: the register (synced at every commit) keeps the exact
+            bytes and is the durable copy; a file lost to a power cut is
+            named by ``verify`` and rewritten by the next run.
 
     Returns:
         The :class:`RunResult`: what was issued, credited and left alone.
@@ -324,7 +329,7 @@ def run_portfolio(
             xml_path = out_dir / f"{number}.xml"
             if not (pdf_path.exists() and xml_path.exists()):
                 repaired += 1
-            write_files(register, number, out_dir)
+            write_files(register, number, out_dir, sync=sync_files)
     issued: list[RunLine] = []
     credited: list[RunLine] = []
     raced = 0
@@ -333,13 +338,14 @@ def run_portfolio(
     try:
         for start in range(0, len(due), batch_size):
             batch = due[start:start + batch_size]
-            lines, skipped = _issue_batch(batch, issue_date, register, out_dir, locale, pool)
+            lines, skipped = _issue_batch(batch, issue_date, register, out_dir, locale, pool,
+                                          sync_files)
             issued.extend(lines)
             raced += skipped
             if progress is not None:
                 progress(min(start + batch_size, len(due)), total)
         for done, credit in enumerate(credits_due, start=len(due) + 1):
-            line = _issue_credit(credit, issue_date, register, out_dir, locale)
+            line = _issue_credit(credit, issue_date, register, out_dir, locale, sync_files)
             if line is not None:
                 credited.append(line)
             if progress is not None:
@@ -352,8 +358,8 @@ def run_portfolio(
 
 
 def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
-                 out_dir: Path | None, locale: str,
-                 pool: ProcessPoolExecutor | None) -> tuple[list[RunLine], int]:
+                 out_dir: Path | None, locale: str, pool: ProcessPoolExecutor | None,
+                 sync_files: bool) -> tuple[list[RunLine], int]:
     planned: list[tuple[_Due, Invoice]] = []
     skipped = 0
     with register.transaction():
@@ -377,14 +383,14 @@ def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
     for item, invoice in planned:
         paths: tuple[Path | None, Path | None] = (None, None)
         if out_dir is not None:
-            paths = write_files(register, invoice.number, out_dir)
+            paths = write_files(register, invoice.number, out_dir, sync=sync_files)
         lines.append(_line(item.entry, item.charge, invoice.number, "invoice", invoice.total,
                            paths=paths))
     return lines, skipped
 
 
 def _issue_credit(credit: _CreditDue, issue_date: date, register: Register,
-                  out_dir: Path | None, locale: str) -> RunLine | None:
+                  out_dir: Path | None, locale: str, sync_files: bool) -> RunLine | None:
     with register.transaction():
         invoice = register.get(credit.invoice_number).document
         assert isinstance(invoice, Invoice)
@@ -403,7 +409,7 @@ def _issue_credit(credit: _CreditDue, issue_date: date, register: Register,
         register.insert(note, pdf=pdf, xml=xml)
     paths: tuple[Path | None, Path | None] = (None, None)
     if out_dir is not None:
-        paths = write_files(register, note.number, out_dir)
+        paths = write_files(register, note.number, out_dir, sync=sync_files)
     return _line(credit.entry, credit.charge, note.number, "credit_note", amount,
                  credit.invoice_number, paths)
 
