@@ -170,3 +170,12 @@ def test_invoice_example_from_a_fresh_folder(tmp_path: Path) -> None:
     assert (tmp_path / "example-invoices" / "F000001.pdf").exists()
     assert (tmp_path / "example-invoices" / "F000001.xml").exists()
     assert not (tmp_path / "mbp-billing-register.sqlite3").exists()  # example stays apart
+
+
+def test_every_command_has_help_with_examples() -> None:
+    """Each command's --help goes to the given stdout, exits 0 and shows examples."""
+    for command in ("quote", "schedule", "term", "invoice", "credit", "run", "verify",
+                    "ledger", "pay"):
+        code, out, err = run(command, "--help")
+        assert code == 0 and err == ""
+        assert "examples:" in out and f"python -m mbp_billing {command}" in out

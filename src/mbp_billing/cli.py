@@ -42,9 +42,27 @@ class _UsageError(Exception):
     """Raised by the parser instead of exiting, so main() owns the exit code."""
 
 
+class _Exit(Exception):
+    """Raised instead of sys.exit() by --help, so main() returns the code."""
+
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(status)
+        self.status = status
+        self.text = text
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise _UsageError(f"{self.prog}: {message} (see --help)")
+
+    def print_help(self, file: Any = None) -> None:
+        # --help: hand the text to main(), which writes it to its own stdout.
+        if file is None:
+            raise _Exit(0, self.format_help())
+        super().print_help(file)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        raise _Exit(status, message or "")
 
 
 Handler = Callable[[argparse.Namespace, TextIO], int]
@@ -601,6 +619,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
     except _UsageError as exc:
         err.write(f"error: {exc}\n")
         return 2
+    except _Exit as exc:
+        (out if exc.status == 0 else err).write(exc.text)
+        return exc.status
     except PortfolioError as exc:
         err.write(f"error: {len(exc.problems)} problem(s) in the portfolio; nothing was issued\n")
         err.writelines(f"  {p}\n" for p in exc.problems)
