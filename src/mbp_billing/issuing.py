@@ -267,12 +267,7 @@ def issue_invoice(
         if existing is None:
             invoice = Invoice.build(charge, buyer, number=register.next_number(INVOICE_SERIES),
                                     issue_date=issue_date)
-            latest = register.latest_issue_date(INVOICE_SERIES)
-            if latest is not None and issue_date < latest:
-                raise RegisterConflict(
-                    "date", issue_date.isoformat(),
-                    f"is before the latest issued invoice ({latest.isoformat()}); numbers "
-                    f"and dates ascend together, so date it {latest.isoformat()} or later")
+            register.check_date(INVOICE_SERIES, issue_date)
             pdf, xml = render_files(invoice, locale)
             _refuse_foreign_files(out_dir, invoice.number, pdf, xml)
             stored = register.insert(invoice, pdf=pdf, xml=xml)

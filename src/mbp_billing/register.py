@@ -424,6 +424,33 @@ class Register:
                                "ORDER BY counter DESC LIMIT 1", (series,)).fetchone()
         return None if row is None else date.fromisoformat(row[0])
 
+    def check_date(self, series: str, issue_date: date, option: str = "date") -> None:
+        """Refuse a date before the latest document of ``series``.  # R12
+
+        Numbers and dates ascend together, so a document may not be dated
+        before the one numbered before it.
+
+        Args:
+            series: the number series, e.g. ``"F"``.
+            issue_date: the date asked for.
+            option: the name of the input to fix, for the message.
+
+        Raises:
+            RegisterConflict: naming the latest date and the fix.
+
+        Examples:
+            >>> import tempfile, pathlib
+            >>> with Register.open(pathlib.Path(tempfile.mkdtemp()) / "r.sqlite3") as reg:
+            ...     reg.check_date("F", date(2026, 1, 2))
+        """
+        latest = self.latest_issue_date(series)
+        if latest is not None and issue_date < latest:
+            raise RegisterConflict(
+                option, issue_date.isoformat(),
+                f"is before the latest issued document of series {series} "
+                f"({latest.isoformat()}); numbers and dates ascend together, so give "
+                f"{option} {latest.isoformat()} or later")
+
     def next_number(self, series: str) -> str:
         """The number the next document of ``series`` will get (gapless)."""
         row = self._db.execute("SELECT MAX(counter) FROM documents WHERE series = ?",
@@ -462,13 +489,7 @@ class Register:
         if document.number != expected:
             raise RegisterConflict("number", document.number,
                                    f"the next number of series {series} is {expected}")
-        latest = self.latest_issue_date(series)
-        if latest is not None and document.issue_date < latest:
-            raise RegisterConflict(
-                "date", document.issue_date.isoformat(),
-                f"is before the latest issued document of series {series} "
-                f"({latest.isoformat()}); numbers and dates must ascend together, "
-                f"so date it {latest.isoformat()} or later")
+        self.check_date(series, document.issue_date)
         record = document.to_record()
         content = canonical_json(record)
         content_hash = sha256(content.encode())

@@ -31,7 +31,7 @@ from typing import Any, Final
 import attrs
 
 from .documents import CreditNote, Invoice, counter_of, format_number
-from .errors import InvalidValue, RegisterConflict
+from .errors import InvalidValue
 from .issuing import (
     CREDIT_SERIES,
     INVOICE_SERIES,
@@ -301,12 +301,7 @@ def run_portfolio(
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InvalidValue("--workers", workers, "must be a whole number >= 1")
     for series in (INVOICE_SERIES, CREDIT_SERIES):
-        latest = register.latest_issue_date(series)
-        if latest is not None and issue_date < latest:
-            raise RegisterConflict(
-                "date", issue_date.isoformat(),
-                f"is before the latest issued document ({latest.isoformat()}); numbers and "
-                f"dates ascend together, so run with --date {latest.isoformat()} or later")
+        register.check_date(series, issue_date, "--date")
     if out_dir is not None and not dry_run:
         _check_out_dir(out_dir)
     conflicts: list[str] = []
