@@ -37,3 +37,15 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _work_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run each test in a fresh folder, with no register from the environment.
+
+    A command given no --register or --out writes to the working directory;
+    this keeps such files out of the checkout and away from other tests.
+    """
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    monkeypatch.delenv("MBP_BILLING_REGISTER", raising=False)

@@ -160,11 +160,13 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     path = _portfolio(tmp_path)
     err = _Terminal()
     code = main(["run", str(path), "--through", "2026", "--date", RUN_DATE, "--register",
-                 str(tmp_path / "r.sqlite3")], stdout=io.StringIO(), stderr=err)
+                 str(tmp_path / "r.sqlite3"), "--out", str(tmp_path / "out")],
+                stdout=io.StringIO(), stderr=err)
     assert code == 0 and err.getvalue().endswith("] 3/3\n") and "\r[" in err.getvalue()
     plain = io.StringIO()
     main(["run", str(path), "--through", "2026", "--date", RUN_DATE, "--register",
-          str(tmp_path / "r2.sqlite3")], stdout=io.StringIO(), stderr=plain)
+          str(tmp_path / "r2.sqlite3"), "--out", str(tmp_path / "out2")],
+         stdout=io.StringIO(), stderr=plain)
     assert plain.getvalue() == ""
 
 

@@ -39,40 +39,25 @@ from __future__ import annotations
 
 import functools
 import io
-import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
-from xml.sax.saxutils import escape
 
 import attrs
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_currency
 from reportlab.graphics.barcode import qrencoder
-from reportlab.graphics.barcode.qr import SRect
-from reportlab.graphics.shapes import Drawing, Group, Rect
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.rl_accel import fp_str
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    BaseDocTemplate,
-    Flowable,
-    Frame,
-    KeepTogether,
-    PageTemplate,
-    Paragraph,
-    Spacer,
-    Table,
-    TableStyle,
-)
 from stdnum import iban as std_iban
 
 from .documents import SERVICE_NAME, VAT_EXEMPTION_REASON, CreditNote, Invoice
@@ -116,6 +101,22 @@ _SELLER_NAME_SIZE: Final = 12.5
 _NUMBER_SIZE: Final = 12
 _EMPHASIS_SIZE: Final = 11  # Total and structured communication.
 _FOOTER_SIZE: Final = 7.5
+
+_COLUMN_GAP: Final = 6.0  # After a label or value column (ReportLab's default cell padding).
+_HEADER_PADDING: Final = 3.0  # Above the letterhead and the number column.
+_LINE_CELL_PADDING: Final = 2 * mm  # Above and below the cells of the line table.
+_TOTALS_PADDING: Final = 1 * mm  # Above and below a totals row.
+_PAYMENT_PADDING: Final = 3.5 * mm  # Above and below the payment panel's content.
+_FOOTER_RULE: Final = 16 * mm  # Height of the footer's rule above the page's foot.
+_FOOTER_BASELINE: Final = 12 * mm
+_PAGE_TOP: Final = _PAGE_SIZE[1] - _MARGIN_TOP
+_LEFT: Final = _MARGIN_X
+_RIGHT: Final = _MARGIN_X + _FRAME_WIDTH
+_FUZZ: Final = 1e-6
+# Content streams are written as they are: ReportLab's compression runs the
+# stream through zlib *and* a pure-Python ASCII85 encoder, which costs more
+# than the page's layout (see the module's comments on speed, issue 4 item 8).
+_PAGE_COMPRESSION: Final = 0
 
 # -- The EPC069-12 QR code (SEPA credit transfer). ---------------------------
 _EPC_SERVICE_TAG: Final = "BCD"
@@ -370,50 +371,40 @@ def render_pdf(document: Invoice | CreditNote, *, locale: str = DEFAULT_LOCALE) 
     fmt = _Formatter.for_locale(locale)
     labels = fmt.labels
     title = labels.invoice if isinstance(document, Invoice) else labels.credit_note
-    styles = _Styles()
-    story: list[Flowable] = [
-        _header(document, title, fmt, styles),
-        Spacer(1, _GAP),
-        _parties_and_meta(document, fmt, styles),
-        Spacer(1, _GAP),
-    ]
+    # Every block is laid out (and every amount formatted, so a bad amount
+    # is refused) before the first byte of PDF is written.
+    blocks = [(_header(document, title, fmt), 0.0),
+              (_parties_and_meta(document, fmt), _GAP)]
     if isinstance(document, CreditNote):
-        story += _credit_reference(document, fmt, styles)
-    story += [
-        _lines_table(document, fmt, styles),
-        Spacer(1, 2 * mm),
-        _totals_table(document, fmt, styles),
-        Spacer(1, 4 * mm),
-        Paragraph(_text(labels.vat_mention), styles.note),  # R10
+        blocks.append((_credit_reference(document, fmt), _GAP))
+    blocks += [
+        (_lines_table(document, fmt), _GAP),
+        (_totals_table(document, fmt), 2 * mm),
+        (_paragraph_block(labels.vat_mention, _NOTE), 4 * mm),  # R10
     ]
     if isinstance(document, Invoice):
-        story += [Spacer(1, _GAP), _payment_block(document, fmt, styles)]
+        blocks.append((_payment_block(document, fmt), _GAP))
 
     buffer = io.BytesIO()
-    doc = BaseDocTemplate(
+    canvas = Canvas(
         buffer,
         pagesize=_PAGE_SIZE,
-        leftMargin=_MARGIN_X,
-        rightMargin=_MARGIN_X,
-        topMargin=_MARGIN_TOP,
-        bottomMargin=_MARGIN_BOTTOM,
         # Invariant mode fixes the creation date (2000-01-01) and the document
         # ID, so the bytes depend on the arguments alone: re-rendering an
         # issued document writes an identical file.
         invariant=1,
-        title=f"{title} {document.number}",
-        author=_one_line(document.seller.name),
-        subject=SERVICE_NAME,
-        creator="mbp_billing",
+        pageCompression=_PAGE_COMPRESSION,
         lang=fmt.locale.language + (f"-{fmt.locale.territory}" if fmt.locale.territory else ""),
     )
-    # A frame without padding, so tables and paragraphs share one left edge.
-    frame = Frame(_MARGIN_X, _MARGIN_BOTTOM, _FRAME_WIDTH,
-                  _PAGE_SIZE[1] - _MARGIN_TOP - _MARGIN_BOTTOM,
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame],
-                                       onPage=_footer(document, fmt))])
-    doc.build(story)
+    canvas.setTitle(f"{title} {document.number}")
+    canvas.setAuthor(_one_line(document.seller.name))
+    canvas.setSubject(SERVICE_NAME)
+    canvas.setCreator("mbp_billing")
+    pages = _Pages(canvas, _footer(document, fmt))
+    for block, space_before in blocks:
+        pages.add(block, space_before)
+    pages.finish()
+    canvas.save()
     return buffer.getvalue()
 
 
@@ -447,12 +438,25 @@ class _Formatter:
 
     def day(self, value: date) -> str:
         """``2 januari 2026``; the date is always passed, Babel's default is today."""
-        return _pdf_safe(format_date(value, format="long", locale=self.locale))
+        return _long_date(value, self.locale)
 
     def money(self, value: Decimal, field: str = "amount") -> str:
         """``€ 7.000,00`` in nl_BE: formatted, never rounded."""
-        return _pdf_safe(format_currency(_exact_cents(value, field), CURRENCY,
-                                         locale=self.locale))
+        return _currency(str(_exact_cents(value, field)), self.locale)
+
+
+# Babel takes tens of microseconds a call; a run prints few distinct dates
+# and amounts, each several times on a page.
+
+
+@functools.lru_cache(maxsize=1024)
+def _long_date(value: date, locale: Locale) -> str:
+    return _pdf_safe(format_date(value, format="long", locale=locale))
+
+
+@functools.lru_cache(maxsize=1024)
+def _currency(cents: str, locale: Locale) -> str:
+    return _pdf_safe(format_currency(Decimal(cents), CURRENCY, locale=locale))
 
 
 def _exact_cents(value: Decimal, field: str) -> Decimal:
@@ -475,98 +479,426 @@ def _pdf_safe(text: str) -> str:
 
 def _one_line(text: str) -> str:
     """Control characters (line breaks, tabs, NUL) become single spaces."""
-    cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    # Printable text has no character of category C (nor any separator but
+    # the space): the usual case, also with Babel's no-break spaces, without
+    # a look at each character.
+    if text.isprintable() or text.replace("\xa0", "").isprintable():
+        cleaned = text
+    else:
+        cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
     # Only ordinary spaces collapse: a no-break space (as in "€ 7.000,00") stays.
     return re.sub(" {2,}", " ", cleaned).strip()
 
 
-def _text(text: str) -> str:
-    """Plain text as Paragraph markup: no tags, entities or control characters."""
-    return escape(_pdf_safe(_one_line(text)))
+def _clean(text: str) -> str:
+    """Text as printed: one line, and only characters of the fonts' encoding."""
+    return _pdf_safe(_one_line(text))
 
 
-def _bold(text: str) -> str:
-    return f"<b>{_text(text)}</b>"
+# -- Drawing the page -------------------------------------------------------------
+#
+# The page is drawn straight on a ReportLab canvas (issue 4, item 8): platypus
+# Paragraphs and Tables took nine tenths of a page's rendering time to lay
+# out a page whose layout never changes.  Each block of the page below is
+# laid out once into a _Block: its height and what it draws, placed relative
+# to its top edge.  _Pages stacks the blocks down the page with the space
+# between them, moves a block that does not fit to a new page and, when a
+# block is taller than a whole page (only extreme texts make one), cuts it
+# between two lines of text.  Each page is then written as its graphics
+# (panels, rules, the QR code) followed by one text object with all its text.
 
 
-# -- Styles -------------------------------------------------------------------
+@attrs.frozen
+class _Style:
+    """Font, size, line height and colour of a kind of text."""
+
+    font: str
+    size: float
+    leading: float
+    color: colors.Color
 
 
-class _Styles:
-    """The paragraph styles of a document."""
+_BODY: Final = _Style(_FONT, _BODY_SIZE, _BODY_SIZE * 1.35, _INK)
+_BODY_BOLD: Final = attrs.evolve(_BODY, font=_FONT_BOLD)
+_LABEL: Final = attrs.evolve(_BODY, color=_MUTED)
+_HEADER_CELL: Final = attrs.evolve(_BODY_BOLD, color=colors.white)
+_SELLER_NAME: Final = _Style(_FONT_BOLD, _SELLER_NAME_SIZE, _SELLER_NAME_SIZE * 1.3, _ACCENT)
+_TITLE: Final = _Style(_FONT_BOLD, _TITLE_SIZE, _TITLE_SIZE * 1.15, _ACCENT)
+_TITLE_NUMBER: Final = _Style(_FONT, _NUMBER_SIZE, _NUMBER_SIZE * 1.25, _MUTED)
+_HEADING: Final = _Style(_FONT_BOLD, _SMALL_SIZE, _SMALL_SIZE * 1.4, _MUTED)
+_TOTAL: Final = _Style(_FONT_BOLD, _EMPHASIS_SIZE, _EMPHASIS_SIZE * 1.35, _INK)
+_NOTE: Final = _Style(_FONT_ITALIC, _SMALL_SIZE + 0.5, (_SMALL_SIZE + 0.5) * 1.4, _MUTED)
+_CAPTION: Final = _Style(_FONT, _SMALL_SIZE, _SMALL_SIZE * 1.3, _MUTED)
+_COMMUNICATION: Final = _Style(_FONT_BOLD, _EMPHASIS_SIZE, _EMPHASIS_SIZE * 1.3, _INK)
+_FOOTER_STYLE: Final = _Style(_FONT, _FOOTER_SIZE, _FOOTER_SIZE * 1.2, _MUTED)
 
-    def __init__(self) -> None:
-        base = ParagraphStyle("body", fontName=_FONT, fontSize=_BODY_SIZE,
-                              leading=_BODY_SIZE * 1.35, textColor=_INK)
-        self.body = base
-        self.right = ParagraphStyle("right", parent=base, alignment=TA_RIGHT)
-        self.seller_name = ParagraphStyle("seller_name", parent=base, fontName=_FONT_BOLD,
-                                          fontSize=_SELLER_NAME_SIZE,
-                                          leading=_SELLER_NAME_SIZE * 1.3, textColor=_ACCENT)
-        self.title = ParagraphStyle("title", parent=base, fontName=_FONT_BOLD,
-                                    fontSize=_TITLE_SIZE, leading=_TITLE_SIZE * 1.15,
-                                    alignment=TA_RIGHT, textColor=_ACCENT)
-        self.title_number = ParagraphStyle("title_number", parent=base, fontSize=_NUMBER_SIZE,
-                                           leading=_NUMBER_SIZE * 1.25, alignment=TA_RIGHT,
-                                           textColor=_MUTED)
-        self.heading = ParagraphStyle("heading", parent=base, fontName=_FONT_BOLD,
-                                      fontSize=_SMALL_SIZE, leading=_SMALL_SIZE * 1.4,
-                                      textColor=_MUTED)
-        self.label = ParagraphStyle("label", parent=base, textColor=_MUTED)
-        self.header_cell = ParagraphStyle("header_cell", parent=base, fontName=_FONT_BOLD,
-                                          textColor=colors.white)
-        self.header_cell_right = ParagraphStyle("header_cell_right", parent=self.header_cell,
-                                                alignment=TA_RIGHT)
-        self.detail = ParagraphStyle("detail", parent=base, textColor=_MUTED)
-        self.total = ParagraphStyle("total", parent=base, fontName=_FONT_BOLD,
-                                    fontSize=_EMPHASIS_SIZE, leading=_EMPHASIS_SIZE * 1.35)
-        self.total_right = ParagraphStyle("total_right", parent=self.total, alignment=TA_RIGHT)
-        self.note = ParagraphStyle("note", parent=base, fontName=_FONT_ITALIC,
-                                   fontSize=_SMALL_SIZE + 0.5, leading=(_SMALL_SIZE + 0.5) * 1.4,
-                                   textColor=_MUTED)
-        self.caption = ParagraphStyle("caption", parent=base, fontSize=_SMALL_SIZE,
-                                      leading=_SMALL_SIZE * 1.3, alignment=TA_CENTER,
-                                      textColor=_MUTED)
-        self.communication = ParagraphStyle("communication", parent=base, fontName=_FONT_BOLD,
-                                            fontSize=_EMPHASIS_SIZE,
-                                            leading=_EMPHASIS_SIZE * 1.3)
+_LEFT_ALIGN: Final = 0
+_RIGHT_ALIGN: Final = 1
+_CENTRE: Final = 2
+
+
+@functools.cache
+def _font(name: str) -> Any:
+    return pdfmetrics.getFont(name)
+
+
+def _width(text: str, style: _Style) -> float:
+    return _string_width(text, style.font, style.size)
+
+
+@functools.lru_cache(maxsize=4096)  # Labels, names and amounts come back page after page.
+def _string_width(text: str, font: str, size: float) -> float:
+    width: float = _font(font).stringWidth(text, size)
+    return width
+
+
+class _Para:
+    """A paragraph wrapped to a width: its lines with their widths."""
+
+    __slots__ = ("height", "lines", "style", "width")
+
+    def __init__(self, text: str, style: _Style, width: float) -> None:
+        self.style = style
+        self.width = width
+        self.lines = _wrap(_clean(text), style, width)
+        self.height = len(self.lines) * style.leading
+
+
+def _wrap(text: str, style: _Style, width: float) -> list[tuple[str, float]]:
+    """Lines of ``text`` that fit ``width``: broken at spaces, and a word
+    longer than a line at the last character that fits."""
+    total = _width(text, style)
+    if total <= width:
+        return [(text, total)]
+    space = _width(" ", style)
+    lines: list[tuple[str, float]] = []
+    words: list[str] = []
+    used = 0.0
+    for word in text.split(" "):
+        size = _width(word, style)
+        if words and used + space + size <= width:
+            words.append(word)
+            used += space + size
+            continue
+        if words:
+            lines.append((" ".join(words), used))
+        while size > width:
+            head, word = _cut(word, style, width)
+            lines.append((head, _width(head, style)))
+            size = _width(word, style)
+        words, used = [word], size
+    lines.append((" ".join(words), used))
+    return lines
+
+
+def _cut(word: str, style: _Style, width: float) -> tuple[str, str]:
+    """``word`` cut after its longest head (one character at least) that fits."""
+    low, high = 1, len(word) - 1  # The head that fits is at least low long.
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _width(word[:middle], style) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return word[:low], word[low:]
+
+
+@attrs.frozen
+class _Box:
+    """A filled (and maybe stroked) rectangle: ``top`` and ``height`` down the block."""
+
+    top: float
+    height: float
+    x: float
+    width: float
+    fill: colors.Color
+    stroke: colors.Color | None = None
+    line_width: float = 0.0
+
+
+@attrs.frozen
+class _Rule:
+    """A horizontal line ``offset`` below the block's top edge."""
+
+    offset: float
+    x0: float
+    x1: float
+    line_width: float
+    color: colors.Color
+
+
+# A line of text: top of its line box below the block's top, line height,
+# left x on the page, style and text.
+_Text = tuple[float, float, float, _Style, str]
+
+
+class _Block:
+    """Part of a page, laid out relative to its top edge."""
+
+    __slots__ = ("boxes", "height", "keep_together", "qr", "rules", "texts")
+
+    def __init__(self, *, keep_together: bool = False) -> None:
+        self.height = 0.0
+        self.texts: list[_Text] = []
+        self.boxes: list[_Box] = []
+        self.rules: list[_Rule] = []
+        self.qr: tuple[float, float, list[list[bool]]] | None = None  # top, x, modules
+        self.keep_together = keep_together
+
+    def put(self, para: _Para, x: float, top: float, align: int = _LEFT_ALIGN) -> float:
+        """Draw ``para`` in its column, at ``x``, from ``top`` down; its height."""
+        style = para.style
+        leading = style.leading
+        for text, text_width in para.lines:
+            if align == _RIGHT_ALIGN:
+                left = x + para.width - text_width
+            elif align == _CENTRE:
+                left = x + (para.width - text_width) / 2
+            else:
+                left = x
+            self.texts.append((top, leading, left, style, text))
+            top += leading
+        return para.height
+
+    def text(self, text: str, style: _Style, x: float, width: float, top: float,
+             align: int = _LEFT_ALIGN) -> float:
+        """Wrap ``text`` and draw it like :meth:`put`; its height."""
+        return self.put(_Para(text, style, width), x, top, align)
+
+    def split(self, available: float) -> tuple[_Block, _Block] | None:
+        """The block cut in two, the first part at most ``available`` high,
+        between lines of text; None if no line fits."""
+        cut = available
+        moved = True
+        while moved:  # Raise the cut above every line it would go through.
+            moved = False
+            for top, leading, *_ in self.texts:
+                if top < cut - _FUZZ and top + leading > cut + _FUZZ:
+                    cut, moved = top, True
+        if self.qr is not None and self.qr[0] < cut < self.qr[0] + _QR_SIZE:
+            cut = self.qr[0]
+        if cut <= _FUZZ:
+            return None
+        head, tail = _Block(), _Block()
+        head.height, tail.height = cut, self.height - cut
+        for item in self.texts:
+            if item[0] < cut - _FUZZ:
+                head.texts.append(item)
+            else:
+                tail.texts.append((item[0] - cut, *item[1:]))
+        for box in self.boxes:
+            if box.top < cut:
+                head.boxes.append(attrs.evolve(box, height=min(box.height, cut - box.top)))
+            if box.top + box.height > cut:
+                top = max(box.top - cut, 0.0)
+                tail.boxes.append(attrs.evolve(box, top=top,
+                                               height=box.top + box.height - cut - top))
+        for rule in self.rules:
+            if rule.offset <= cut:
+                head.rules.append(rule)
+            else:
+                tail.rules.append(attrs.evolve(rule, offset=rule.offset - cut))
+        if self.qr is not None:
+            if self.qr[0] < cut:
+                head.qr = self.qr
+            else:
+                tail.qr = (self.qr[0] - cut, *self.qr[1:])
+        return head, tail
+
+
+class _Pages:
+    """Blocks stacked down the pages of a canvas, each page with its footer."""
+
+    def __init__(self, canvas: Canvas,
+                 footer: Callable[[int], tuple[list[_Text], list[_Rule]]]) -> None:
+        self.canvas = canvas
+        self.footer = footer
+        self.page = 0
+        self._new_page()
+
+    def _new_page(self) -> None:
+        self.page += 1
+        self.y = _PAGE_TOP
+        self.at_top = True
+        self.texts: list[tuple[float, float, _Style, str]] = []  # x, baseline, style, text
+        footer_texts, footer_rules = self.footer(self.page)
+        self.boxes: list[_Box] = []
+        self.rules = footer_rules
+        self.qrs: list[tuple[float, float, list[list[bool]]]] = []
+        self._place_texts(footer_texts, 0.0)  # relative to the page's foot
+
+    def add(self, block: _Block, space_before: float) -> None:
+        """Place ``block`` under the previous one, ``space_before`` between them."""
+        if not self.at_top:
+            self.y -= space_before
+        while True:
+            available = self.y - _MARGIN_BOTTOM
+            if block.height <= available + _FUZZ:
+                self._place(block)
+                return
+            full_page = _PAGE_TOP - _MARGIN_BOTTOM
+            if not self.at_top and (block.keep_together or block.height <= full_page):
+                self.next_page()
+                continue
+            parts = block.split(available)
+            if parts is None:
+                if self.at_top:  # Nothing fits even on a whole page: cut through.
+                    parts = block.split(block.height) or (block, _Block())
+                    self._place(parts[0])
+                    return
+                self.next_page()
+                continue
+            self._place(parts[0])
+            self.next_page()
+            block = parts[1]
+
+    def _place(self, block: _Block) -> None:
+        top = self.y
+        self._place_texts(block.texts, top)
+        for box in block.boxes:
+            self.boxes.append(attrs.evolve(box, top=top - box.top))  # now the box's top y
+        for rule in block.rules:
+            self.rules.append(attrs.evolve(rule, offset=top - rule.offset))  # now its y
+        if block.qr is not None:
+            qr_top, x, modules = block.qr
+            self.qrs.append((x, top - qr_top - _QR_SIZE, modules))
+        self.y -= block.height
+        self.at_top = False
+
+    def _place_texts(self, texts: list[_Text], top: float) -> None:
+        for line_top, _, x, style, text in texts:
+            self.texts.append((x, top - line_top - style.size, style, text))
+
+    def next_page(self) -> None:
+        self._draw()
+        self.canvas.showPage()
+        self._new_page()
+
+    def finish(self) -> None:
+        self._draw()
+        self.canvas.showPage()
+
+    def _draw(self) -> None:
+        canvas = self.canvas
+        for box in self.boxes:  # Panels first, then rules and the QR code over them.
+            canvas.setFillColor(box.fill)
+            if box.stroke is not None:
+                canvas.setStrokeColor(box.stroke)
+                canvas.setLineWidth(box.line_width)
+            canvas.rect(box.x, box.top - box.height, box.width, box.height,
+                        stroke=int(box.stroke is not None), fill=1)
+        for rule in self.rules:
+            canvas.setStrokeColor(rule.color)
+            canvas.setLineWidth(rule.line_width)
+            canvas.line(rule.x0, rule.offset, rule.x1, rule.offset)
+        for x, y, modules in self.qrs:
+            canvas.addLiteral(_qr_operators(modules, x, y))
+        # All the text in one text object, written here rather than through
+        # PDFTextObject (a third of the page's time): the font and the colour
+        # are set when they change, each line is placed with Tm.
+        code = ["BT"]
+        font: tuple[str, float] | None = None
+        color: colors.Color | None = None
+        for x, y, style, line in self.texts:
+            if (style.font, style.size) != font:
+                font = style.font, style.size
+                code.append(f"{self._font_name(style.font)} {fp_str(style.size)} Tf")
+            if style.color is not color:
+                color = style.color
+                code.append(_fill_operator(color.red, color.green, color.blue))
+            code.append(f"1 0 0 1 {x:.3f} {y:.3f} Tm {self._show(line, style)}")
+        code.append("ET")
+        canvas.addLiteral("\n".join(code))
+
+    def _font_name(self, font: str) -> str:
+        """The font's resource name on the page (``/F1``), registered on first use."""
+        name: str = self.canvas._doc.getInternalFontName(font)  # type: ignore[attr-defined]
+        return name
+
+    def _show(self, line: str, style: _Style) -> str:
+        """The operators showing ``line`` in ``style``'s font."""
+        font = _font(style.font)
+        try:
+            return f"({_pdf_string(line.encode(font.encName))}) Tj"
+        except UnicodeEncodeError:
+            pass
+        # Characters outside the font's encoding: ReportLab's way, from the
+        # Symbol and ZapfDingbats fonts or as its "not defined" character.
+        size = fp_str(style.size)
+        shown = [f"{self._font_name(used.fontName)} {size} Tf ({_pdf_string(raw)}) Tj"
+                 for used, raw in pdfmetrics.unicode2T1(line, [font, *font.substitutionFonts])]
+        shown.append(f"{self._font_name(style.font)} {size} Tf")
+        return " ".join(shown)
+
+
+#: PDF string escapes, as ReportLab's escapePDF: backslash, parentheses,
+#: and octal for bytes outside printable ASCII.
+_PDF_ESCAPES: Final = {
+    **{c: f"\\{c:03o}" for c in (*range(32), *range(127, 256))},
+    **{ord(c): "\\" + c for c in "\\()"},
+}
+
+
+def _pdf_string(raw: bytes) -> str:
+    """The inside of a PDF literal string of ``raw``."""
+    return raw.decode("latin-1").translate(_PDF_ESCAPES)
+
+
+@functools.cache
+def _fill_operator(red: float, green: float, blue: float) -> str:
+    return f"{fp_str(red, green, blue)} rg"
 
 
 # -- Blocks of the page ---------------------------------------------------------
 
 
 def _address_lines(party: Party, fmt: _Formatter) -> list[str]:
-    """Markup lines of a party: name, street, postcode and city, enterprise number."""
+    """Lines of a party under its name: street, postcode and city, enterprise number."""
     return [
-        _text(party.street),
-        _text(f"{party.postcode} {party.city}"),
-        _text(f"{fmt.labels.enterprise_number} {party.enterprise_number_display}"),
+        party.street,
+        f"{party.postcode} {party.city}",
+        f"{fmt.labels.enterprise_number} {party.enterprise_number_display}",
     ]
 
 
-def _header(document: Invoice | CreditNote, title: str, fmt: _Formatter,
-            styles: _Styles) -> Flowable:
+def _header(document: Invoice | CreditNote, title: str, fmt: _Formatter) -> _Block:
     """Seller letterhead on the left, document title and number on the right."""
+    block = _Block()
     seller = document.seller
-    left = [Paragraph(_text(seller.name), styles.seller_name)]
-    left += [Paragraph(line, styles.body) for line in _address_lines(seller, fmt)]
-    right = [Paragraph(_text(title), styles.title),
-             Paragraph(_text(document.number), styles.title_number)]
-    table = Table([[left, right]], colWidths=[_FRAME_WIDTH * 0.6, _FRAME_WIDTH * 0.4],
-                  splitInRow=1)
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4 * mm),
-        ("LINEBELOW", (0, 0), (-1, 0), 1.2, _ACCENT),
-    ]))
-    return table
+    left_width = _FRAME_WIDTH * 0.6
+    y = _HEADER_PADDING
+    y += block.text(seller.name, _SELLER_NAME, _LEFT, left_width, y)
+    for line in _address_lines(seller, fmt):
+        y += block.text(line, _BODY, _LEFT, left_width, y)
+    right_x, right_width = _LEFT + left_width, _FRAME_WIDTH - left_width
+    right = _HEADER_PADDING
+    right += block.text(title, _TITLE, right_x, right_width, right, _RIGHT_ALIGN)
+    right += block.text(document.number, _TITLE_NUMBER, right_x, right_width, right,
+                        _RIGHT_ALIGN)
+    block.height = max(y, right) + 4 * mm
+    block.rules.append(_Rule(block.height, _LEFT, _RIGHT, 1.2, _ACCENT))
+    return block
 
 
-def _parties_and_meta(document: Invoice | CreditNote, fmt: _Formatter,
-                      styles: _Styles) -> Flowable:
+def _label_rows(block: _Block, rows: list[tuple[_Para, _Para]], x: float, top: float,
+                *, middle: bool) -> float:
+    """Label/value rows, values at ``x`` + the label column; the bottom offset."""
+    for label, value in rows:
+        height = max(label.height, value.height)
+        top += _ROW_PADDING
+        label_top, value_top = top, top
+        if middle:
+            label_top += (height - label.height) / 2
+            value_top += (height - value.height) / 2
+        block.put(label, x, label_top)
+        block.put(value, x + _META_LABEL_COLUMN, value_top)
+        top += height + _ROW_PADDING
+    return top
+
+
+def _parties_and_meta(document: Invoice | CreditNote, fmt: _Formatter) -> _Block:
     """Number, dates and reference on the left; the buyer on the right."""
+    block = _Block()
     labels = fmt.labels
     rows = [
         (labels.number, document.number),
@@ -575,58 +907,45 @@ def _parties_and_meta(document: Invoice | CreditNote, fmt: _Formatter,
     if isinstance(document, Invoice):
         rows.append((labels.due_date, fmt.day(document.due_date)))  # R11
     rows.append((labels.reference, document.buyer_reference))
-    meta = Table(
-        [[Paragraph(_text(k), styles.label), Paragraph(_text(v), styles.body)] for k, v in rows],
-        colWidths=[_META_LABEL_COLUMN, _FRAME_WIDTH * 0.45 - _META_LABEL_COLUMN],
-        splitInRow=1,
-    )
-    meta.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), _ROW_PADDING),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), _ROW_PADDING),
-    ]))
+    label_width = _META_LABEL_COLUMN - _COLUMN_GAP
+    value_width = _FRAME_WIDTH * 0.45 - _META_LABEL_COLUMN - _COLUMN_GAP
+    meta = _label_rows(block, [(_Para(k, _LABEL, label_width), _Para(v, _BODY, value_width))
+                               for k, v in rows], _LEFT, _HEADER_PADDING, middle=False)
+    meta += _HEADER_PADDING
+    # The buyer, in a shaded panel on the right half.
+    panel_x = _LEFT + _FRAME_WIDTH / 2
+    x, width = panel_x + _PANEL_PADDING, _FRAME_WIDTH / 2 - 2 * _PANEL_PADDING
+    padding = _PANEL_PADDING * 0.75
     buyer = document.buyer
-    customer = [Paragraph(_text(labels.customer.upper()), styles.heading),
-                Paragraph(_bold(buyer.name), styles.body)]
-    customer += [Paragraph(line, styles.body) for line in _address_lines(buyer, fmt)]
-    table = Table([[meta, customer]], colWidths=[_FRAME_WIDTH * 0.5, _FRAME_WIDTH * 0.5],
-                  splitInRow=1)
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (0, -1), 0),
-        ("LEFTPADDING", (1, 0), (1, -1), _PANEL_PADDING),
-        ("RIGHTPADDING", (0, 0), (0, -1), 0),
-        ("RIGHTPADDING", (1, 0), (1, -1), _PANEL_PADDING),
-        ("TOPPADDING", (1, 0), (1, -1), _PANEL_PADDING * 0.75),
-        ("BOTTOMPADDING", (1, 0), (1, -1), _PANEL_PADDING * 0.75),
-        ("BACKGROUND", (1, 0), (1, -1), _PANEL),
-    ]))
-    return table
+    y = padding
+    y += block.text(labels.customer.upper(), _HEADING, x, width, y)
+    y += block.text(buyer.name, _BODY_BOLD, x, width, y)
+    for line in _address_lines(buyer, fmt):
+        y += block.text(line, _BODY, x, width, y)
+    block.height = max(meta, y + padding)
+    block.boxes.append(_Box(0.0, block.height, panel_x, _FRAME_WIDTH / 2, _PANEL))
+    return block
 
 
-def _credit_reference(note: CreditNote, fmt: _Formatter, styles: _Styles) -> list[Flowable]:
+def _credit_reference(note: CreditNote, fmt: _Formatter) -> _Block:
     """Which invoice is credited, and why.  # R12"""
+    block = _Block()
     labels = fmt.labels
     credits = labels.credits.format(number=note.invoice_number,
                                     date=fmt.day(note.invoice_issue_date))
-    box = Table([[[Paragraph(_bold(credits), styles.body),
-                   Paragraph(f"{_text(labels.reason)}: {_text(note.reason)}", styles.body)]]],
-                colWidths=[_FRAME_WIDTH], splitInRow=1)
-    box.setStyle(TableStyle([
-        ("BACKGROUND", (0, 0), (-1, -1), _PANEL),
-        ("LINEBEFORE", (0, 0), (0, -1), 2.5, _ACCENT),
-        ("LEFTPADDING", (0, 0), (-1, -1), _PANEL_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), _PANEL_PADDING),
-        ("TOPPADDING", (0, 0), (-1, -1), _CELL_PADDING),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), _CELL_PADDING),
-    ]))
-    return [box, Spacer(1, _GAP)]
+    x, width = _LEFT + _PANEL_PADDING, _FRAME_WIDTH - 2 * _PANEL_PADDING
+    y = _CELL_PADDING
+    y += block.text(credits, _BODY_BOLD, x, width, y)
+    y += block.text(f"{labels.reason}: {note.reason}", _BODY, x, width, y)
+    block.height = y + _CELL_PADDING
+    block.boxes.append(_Box(0.0, block.height, _LEFT, _FRAME_WIDTH, _PANEL))
+    block.boxes.append(_Box(0.0, block.height, _LEFT - 1.25, 2.5, _ACCENT))  # accent bar
+    return block
 
 
-def _lines_table(document: Invoice | CreditNote, fmt: _Formatter,
-                 styles: _Styles) -> Flowable:
+def _lines_table(document: Invoice | CreditNote, fmt: _Formatter) -> _Block:
     """The one line: service, period, pro-rata computation, amount.  # R4, R12"""
+    block = _Block()
     labels = fmt.labels
     line = document.line
     period = f"{fmt.day(line.period_start)} \u2013 {fmt.day(line.period_end)}"
@@ -637,173 +956,172 @@ def _lines_table(document: Invoice | CreditNote, fmt: _Formatter,
                                              fee=fmt.money(line.annual_fee, "annual_fee")))
     if not full:
         details.append(labels.partial_credit.format(amount=fmt.money(line.amount)))
-    description = [Paragraph(_bold(SERVICE_NAME), styles.body)]
-    description += [Paragraph(_text(d), styles.detail) for d in details]
-    amount = Paragraph(_text(fmt.money(document.total, "total")), styles.right)
-    header = [Paragraph(_text(labels.description), styles.header_cell),
-              Paragraph(_text(labels.amount), styles.header_cell_right)]
-    table = Table([header, [description, amount]],
-                  colWidths=[_FRAME_WIDTH - _AMOUNT_COLUMN, _AMOUNT_COLUMN], splitInRow=1)
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), _ACCENT),
-        ("TOPPADDING", (0, 0), (-1, -1), 2 * mm),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2 * mm),
-        ("LEFTPADDING", (0, 0), (-1, -1), _CELL_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), _CELL_PADDING),
-        ("LINEBELOW", (0, -1), (-1, -1), 0.6, _RULE),
-    ]))
-    return table
+    x = _LEFT + _CELL_PADDING
+    width = _FRAME_WIDTH - _AMOUNT_COLUMN - 2 * _CELL_PADDING
+    amount_x = _RIGHT - _AMOUNT_COLUMN + _CELL_PADDING
+    amount_width = _AMOUNT_COLUMN - 2 * _CELL_PADDING
+    # The header row: white on the accent colour.
+    top = _LINE_CELL_PADDING
+    height = max(block.text(labels.description, _HEADER_CELL, x, width, top),
+                 block.text(labels.amount, _HEADER_CELL, amount_x, amount_width, top,
+                            _RIGHT_ALIGN))
+    header = height + 2 * _LINE_CELL_PADDING
+    block.boxes.append(_Box(0.0, header, _LEFT, _FRAME_WIDTH, _ACCENT))
+    # The service with its period and computation, and the amount.
+    top = y = header + _LINE_CELL_PADDING
+    y += block.text(SERVICE_NAME, _BODY_BOLD, x, width, y)
+    for detail in details:
+        y += block.text(detail, _LABEL, x, width, y)
+    amount = block.text(fmt.money(document.total, "total"), _BODY, amount_x, amount_width,
+                        top, _RIGHT_ALIGN)
+    block.height = max(y, top + amount) + _LINE_CELL_PADDING
+    block.rules.append(_Rule(block.height, _LEFT, _RIGHT, 0.6, _RULE))
+    return block
 
 
-def _totals_table(document: Invoice | CreditNote, fmt: _Formatter,
-                  styles: _Styles) -> Flowable:
+def _totals_table(document: Invoice | CreditNote, fmt: _Formatter) -> _Block:
     """Subtotal, VAT 0.00 and total, amounts aligned under the line amount.  # R10"""
+    block = _Block()
     labels = fmt.labels
     total_label = (labels.total_invoice if isinstance(document, Invoice)
                    else labels.total_credit_note)
+    label_x = _RIGHT - _AMOUNT_COLUMN - _TOTALS_LABEL_COLUMN
+    label_width = _TOTALS_LABEL_COLUMN - 2 * _CELL_PADDING
+    amount_x = _RIGHT - _AMOUNT_COLUMN + _CELL_PADDING
+    amount_width = _AMOUNT_COLUMN - 2 * _CELL_PADDING
     rows = [
-        [Paragraph(_text(labels.subtotal), styles.label),
-         Paragraph(_text(fmt.money(document.total, "total")), styles.right)],
-        [Paragraph(_text(labels.vat), styles.label),
-         Paragraph(_text(fmt.money(document.vat_amount, "vat_amount")), styles.right)],
-        [Paragraph(_text(total_label), styles.total),
-         Paragraph(_text(fmt.money(document.total + document.vat_amount, "total")),
-                   styles.total_right)],
+        (_Para(labels.subtotal, _LABEL, label_width),
+         _Para(fmt.money(document.total, "total"), _BODY, amount_width)),
+        (_Para(labels.vat, _LABEL, label_width),
+         _Para(fmt.money(document.vat_amount, "vat_amount"), _BODY, amount_width)),
+        (_Para(total_label, _TOTAL, label_width),
+         _Para(fmt.money(document.total + document.vat_amount, "total"), _TOTAL,
+               amount_width)),
     ]
-    spacer = _FRAME_WIDTH - _AMOUNT_COLUMN - _TOTALS_LABEL_COLUMN
-    table = Table([["", *row] for row in rows],
-                  colWidths=[spacer, _TOTALS_LABEL_COLUMN, _AMOUNT_COLUMN])
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), _CELL_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), _CELL_PADDING),
-        ("TOPPADDING", (0, 0), (-1, -1), 1 * mm),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1 * mm),
-        ("LINEABOVE", (1, -1), (-1, -1), 1.2, _ACCENT),
-        ("TOPPADDING", (0, -1), (-1, -1), 2 * mm),
-    ]))
-    return table
+    y = 0.0
+    for k, (label, amount) in enumerate(rows):
+        if k == len(rows) - 1:  # The total: a rule above it and more room.
+            block.rules.append(_Rule(y, label_x, _RIGHT, 1.2, _ACCENT))
+            y += _LINE_CELL_PADDING
+        else:
+            y += _TOTALS_PADDING
+        height = max(label.height, amount.height)
+        block.put(label, label_x + _CELL_PADDING, y + (height - label.height) / 2)
+        block.put(amount, amount_x, y + (height - amount.height) / 2, _RIGHT_ALIGN)
+        y += height + _TOTALS_PADDING
+    block.height = y
+    return block
 
 
-def _payment_block(invoice: Invoice, fmt: _Formatter, styles: _Styles) -> Flowable:
+def _paragraph_block(text: str, style: _Style) -> _Block:
+    """One paragraph across the page."""
+    block = _Block()
+    block.height = block.text(text, style, _LEFT, _FRAME_WIDTH, 0.0)
+    return block
+
+
+def _payment_block(invoice: Invoice, fmt: _Formatter) -> _Block:
     """How to pay: amount, due date, IBAN, BIC, communication and the QR code.  # R11, R12"""
+    block = _Block(keep_together=True)
     labels = fmt.labels
     instruction = labels.pay_instruction.format(amount=fmt.money(invoice.total, "total"),
                                                 due=fmt.day(invoice.due_date))
     # The text column: the frame less the QR column and the panel's paddings.
+    x = _LEFT + _PANEL_PADDING
     text_width = _FRAME_WIDTH - _QR_COLUMN - _PANEL_PADDING - _PAYMENT_GUTTER
-    details = Table(
-        [
-            [Paragraph(_text(labels.beneficiary), styles.label),
-             Paragraph(_text(invoice.seller.name), styles.body)],
-            [Paragraph("IBAN", styles.label),
-             Paragraph(_text(std_iban.format(invoice.iban)), styles.body)],
-            [Paragraph("BIC", styles.label), Paragraph(_text(invoice.bic), styles.body)],
-            [Paragraph(_text(labels.communication), styles.label),
-             Paragraph(_text(invoice.structured_communication_display), styles.communication)],
-        ],
-        colWidths=[_META_LABEL_COLUMN, text_width - _META_LABEL_COLUMN],
-    )
-    details.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), _ROW_PADDING),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), _ROW_PADDING),
-    ]))
-    left = [Paragraph(_text(labels.payment.upper()), styles.heading),
-            Spacer(1, 1 * mm),
-            Paragraph(_text(instruction), styles.body),
-            Spacer(1, 2 * mm),
-            details]
-    right = [_qr_drawing(epc_qr_payload(invoice)), Paragraph(_text(labels.qr_caption),
-                                                             styles.caption)]
-    table = Table([[left, right]], colWidths=[_FRAME_WIDTH - _QR_COLUMN, _QR_COLUMN])
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("BOX", (0, 0), (-1, -1), 0.8, _RULE),
-        ("BACKGROUND", (0, 0), (-1, -1), _PANEL),
-        ("LEFTPADDING", (0, 0), (0, -1), _PANEL_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), _PAYMENT_GUTTER),
-        ("LEFTPADDING", (1, 0), (1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 3.5 * mm),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5 * mm),
-    ]))
-    return KeepTogether([table])
+    label_width = _META_LABEL_COLUMN - _COLUMN_GAP
+    value_width = text_width - _META_LABEL_COLUMN - _COLUMN_GAP
+    heading = _Para(labels.payment.upper(), _HEADING, text_width)
+    pay = _Para(instruction, _BODY, text_width)
+    rows = [
+        (_Para(labels.beneficiary, _LABEL, label_width),
+         _Para(invoice.seller.name, _BODY, value_width)),
+        (_Para("IBAN", _LABEL, label_width),
+         _Para(std_iban.format(invoice.iban), _BODY, value_width)),
+        (_Para("BIC", _LABEL, label_width), _Para(invoice.bic, _BODY, value_width)),
+        (_Para(labels.communication, _LABEL, label_width),
+         _Para(invoice.structured_communication_display, _COMMUNICATION, value_width)),
+    ]
+    rows_height = sum(max(k.height, v.height) + 2 * _ROW_PADDING for k, v in rows)
+    left = heading.height + 1 * mm + pay.height + 2 * mm + rows_height
+    qr_x = _RIGHT - _QR_COLUMN
+    caption = _Para(labels.qr_caption, _CAPTION, _QR_COLUMN - _PAYMENT_GUTTER)
+    right = _QR_SIZE + caption.height
+    content = max(left, right)
+    # Both columns are centred in the panel's height.
+    y = _PAYMENT_PADDING + (content - left) / 2
+    y += block.put(heading, x, y) + 1 * mm
+    y += block.put(pay, x, y) + 2 * mm
+    _label_rows(block, rows, x, y, middle=True)
+    y = _PAYMENT_PADDING + (content - right) / 2
+    block.qr = (y, qr_x, _qr_modules(epc_qr_payload(invoice)))
+    block.put(caption, qr_x, y + _QR_SIZE, _CENTRE)
+    block.height = content + 2 * _PAYMENT_PADDING
+    block.boxes.append(_Box(0.0, block.height, _LEFT, _FRAME_WIDTH, _PANEL, _RULE, 0.8))
+    return block
 
 
-def _qr_drawing(payload: str) -> Drawing:
-    """The QR code of ``payload``: UTF-8 bytes, level M, white quiet zone."""
-    # reportlab encodes text that is neither numeric, alphanumeric nor Kanji
-    # (the payload always has lower case and line feeds) as one 8-bit segment
-    # of UTF-8 bytes, the character set the payload declares on its line 3.
-    return _QrDrawing(payload)
+def _footer(document: Invoice | CreditNote,
+            fmt: _Formatter) -> Callable[[int], tuple[list[_Text], list[_Rule]]]:
+    """Seller identification and page number at the foot of every page."""
+    seller = document.seller
+    left = " \u00b7 ".join([
+        _clean(seller.name),
+        _clean(f"{seller.street}, {seller.postcode} {seller.city}"),
+        f"{fmt.labels.enterprise_number} {seller.enterprise_number_display}",
+    ])
+    style = _FOOTER_STYLE
+    top = -_FOOTER_BASELINE - style.size  # Offsets below the page's foot.
+
+    def footer(page: int) -> tuple[list[_Text], list[_Rule]]:
+        right = f"{document.number} \u00b7 {fmt.labels.page.format(page=page)}"
+        texts = [(top, style.leading, _LEFT, style, left),
+                 (top, style.leading, _RIGHT - _width(right, style), style, right)]
+        return texts, [_Rule(_FOOTER_RULE, _LEFT, _RIGHT, 0.5, _RULE)]
+
+    return footer
 
 
-# reportlab's QrCodeWidget in a Drawing, drawn in a fraction of the time with
-# the very same bytes.  The widget spends ~75% of a page's rendering on this
-# symbol: it tries the eight masks with pure-Python penalty rules, then makes
-# one validated Rect shape per run of dark modules and sends each through the
-# generic shape renderer.  Here the mask penalties are computed on rows held
-# as integers and strings (same rules, same result), and the dark runs are
-# written as the exact operators the renderer writes for each of them.
-# tests/test_render_qr.py checks both against reportlab's widget.
+# -- The QR code ----------------------------------------------------------------
+#
+# reportlab's QrCodeWidget took two thirds of a page's rendering time: it
+# recomputes the Reed-Solomon generator for every symbol, scores each of the
+# eight masks with list-of-bool Python code, then makes one validated Rect
+# shape per run of dark modules and sends each through the generic shape
+# renderer.  Here the layout of each version is computed once, the eight
+# candidate matrices are rows of bits scored with integer operations
+# (reportlab's rules, quirks included), and the dark runs of each row are
+# written as rectangles of one filled path, in module units.  reportlab
+# still picks the segment mode and encodes the payload, and writes the format
+# and version information.  tests/test_render_qr.py holds the matrix to the
+# widget's and reads the drawn modules back from the PDF.
 
-_QR_BORDER: Final = 4  # Modules of quiet zone (QrCodeWidget's barBorder).
+_QR_BORDER: Final = 4  # Modules of quiet zone around the symbol (QrCodeWidget's barBorder).
 _QR_FINDER_LIKE: Final = "10111010000"
-#: What reportlab's renderer writes for one dark run of QrCodeWidget (an
-#: SRect: black fill, no stroke): x, y, width, height go in the braces.
-_QR_RUN_OPERATORS: Final = "q\n0 0 0 rg\n0 w\n0 J\n0 j\n[] 0 d\nn {} {} {} {} re f*\nQ"
 
 
-class _QrDrawing(Drawing):
-    """A Drawing of a white square and the QR symbol, as QrCodeWidget draws it."""
+def _qr_operators(modules: list[list[bool]], x: float, y: float) -> str:
+    """PDF operators drawing ``modules`` as a QR code of ``_QR_SIZE`` at (x, y).
 
-    def __init__(self, payload: str) -> None:
-        super().__init__(_QR_SIZE, _QR_SIZE)
-        background = Rect(0, 0, _QR_SIZE, _QR_SIZE)
-        background.fillColor = colors.white
-        background.strokeColor = None
-        self.add(background)
-        # The widget's own group: its invisible outline, then the dark runs
-        # (written by draw below).
-        symbol = Group()
-        symbol.add(SRect(0, 0, _QR_SIZE, _QR_SIZE, fillColor=None))
-        self.add(symbol)
-        self._modules = _qr_modules(payload)
-
-    def draw(self, *args: Any, **kwargs: Any) -> None:
-        super().draw(*args, **kwargs)
-        code: list[str] = self.canv._code  # type: ignore[attr-defined]
-        # The renderer closed the symbol's group, the drawing and itself:
-        # the dark runs go inside the group, after its outline.
-        if code[-3:] != ["Q", "Q", "Q"]:
-            raise AssertionError(f"unexpected end of a reportlab drawing: {code[-3:]}")
-        code[-3:-3] = [self._run_operators()]
-
-    def _run_operators(self) -> str:
-        # The arithmetic of QrCodeWidget.draw, so the same floats are printed.
-        modules = self._modules
-        count = len(modules)
-        size = float(_QR_SIZE)
-        box = size / (count + _QR_BORDER * 2.0)
-        xs = [fp_str(0.0 + (c + _QR_BORDER) * box) for c in range(count)]
-        widths = [fp_str(k * box) for k in range(count + 1)]
-        height = fp_str(box)
-        runs = []
-        for r, row in enumerate(modules):
-            y = fp_str(0.0 + size - (r + _QR_BORDER + 1) * box)
-            c = 0
-            while c < count:
-                if row[c]:
-                    start = c
-                    while c < count and row[c]:
-                        c += 1
-                    runs.append(_QR_RUN_OPERATORS.format(xs[start], y, widths[c - start],
-                                                         height))
-                else:
-                    c += 1
-        return "\n".join(runs)
+    A white square (the quiet zone included), then the dark modules in black:
+    a scale to module units puts the symbol's bottom-left module at (0, 0),
+    and each run of dark modules in a row is one ``re`` of the filled path.
+    """
+    count = len(modules)
+    box = fp_str(_QR_SIZE / (count + 2 * _QR_BORDER))
+    corner = fp_str(x + _QR_BORDER * _QR_SIZE / (count + 2 * _QR_BORDER),
+                    y + _QR_BORDER * _QR_SIZE / (count + 2 * _QR_BORDER))
+    runs = []
+    for r, row in enumerate(modules):
+        bottom, left = count - 1 - r, 0
+        for run in bytes(row).split(b"\0"):  # The runs of dark modules, and the gaps.
+            if run:
+                runs.append(f"{left} {bottom} {len(run)} 1 re")
+            left += len(run) + 1
+    return "\n".join([
+        "q", "1 1 1 rg", f"{fp_str(x, y, _QR_SIZE, _QR_SIZE)} re f",
+        "0 0 0 rg", f"{box} 0 0 {box} {corner} cm", *runs, "f", "Q",
+    ])
 
 
 def _qr_modules(payload: str) -> list[list[bool]]:
@@ -814,20 +1132,17 @@ def _qr_modules(payload: str) -> list[list[bool]]:
     version: int = qr.calculate_version()  # type: ignore[no-untyped-call]
     layout = _qr_layout(version, level)
     n = layout.size
-    data = [0] * n
     bits = "".join(format(c, "08b") for c in _qr_codewords(qr.dataList, version, level))
-    for (row, bit), value in zip(layout.cells, bits, strict=False):
-        if value == "1":
-            data[row] |= bit
-    candidates = [[f | ((x ^ m) & d) for f, x, m, d in
-                   zip(layout.fixed, data, mask, layout.data_area, strict=True)]
-                  for mask in layout.masks]
+    # Each data cell takes its bit of the codewords, the cells past their end a 0.
+    data = int("".join(layout.gather(bits + "0" * (layout.data_cells - len(bits) + 1))), 2)
+    candidates = [layout.fixed | ((data ^ mask) & layout.data_area) for mask in layout.masks]
     # reportlab's getBestMaskPattern: the lowest penalty, the first of equals.
     best = min(range(8), key=lambda i: (_qr_penalty(candidates[i], n), i))
     # What makeImpl(False, best) makes: the same matrix with its format
     # (and, from version 7, version) information written in.
     qr.version, qr.moduleCount = version, n
-    qr.modules = [[bit == "1" for bit in format(row, f"0{n}b")] for row in candidates[best]]
+    cells = format(candidates[best], f"0{n * n}b")
+    qr.modules = [[bit == "1" for bit in cells[r:r + n]] for r in range(0, n * n, n)]
     qr.setupTypeInfo(False, best)
     if version >= 7:
         qr.setupTypeNumber(False)
@@ -837,13 +1152,20 @@ def _qr_modules(payload: str) -> list[list[bool]]:
 
 @attrs.frozen
 class _QrLayout:
-    """Where a QR symbol of one version and level keeps its data; rows as bits."""
+    """Where a QR symbol of one version and level keeps its data.
+
+    A matrix is one integer of ``size * size`` bits, row after row from the
+    top, each row's left module first (most significant).
+    """
 
     size: int
-    fixed: list[int]  # function patterns, format areas blank (reportlab's test mode)
-    data_area: list[int]
-    masks: list[list[int]]  # each of the eight masks over the data area
-    cells: list[tuple[int, int]]  # (row, column bit) of each data bit, in order
+    fixed: int  # function patterns, format areas blank (reportlab's test mode)
+    data_area: int
+    masks: tuple[int, ...]  # each of the eight masks over the data area
+    data_cells: int
+    # The matrix's bits as text from the data bits: for each cell, in matrix
+    # order, the index of its data bit (a 0 after the data for the others).
+    gather: Callable[[str], tuple[str, ...]]
 
 
 @functools.lru_cache(maxsize=16)
@@ -851,28 +1173,26 @@ def _qr_layout(version: int, level: int) -> _QrLayout:
     qr = qrencoder.QRCode(version, level)
     qr.makeImpl(True, 0)
     n: int = qr.moduleCount
-    rows = [int("".join("1" if m else "0" for m in row), 2) for row in qr.modules]
+    matrix = int("".join("1" if m else "0" for row in qr.modules for m in row), 2)
     positions: list[tuple[int, int]] = qr.dataPosIterator()  # type: ignore[no-untyped-call]
-    cells = [(row, 1 << (n - 1 - col)) for col, row in positions]
-    data_area = [0] * n
-    for row, bit in cells:
-        data_area[row] |= bit
+    bit_index = {(row, col): k for k, (col, row) in enumerate(positions)}
+    zero = len(positions)
+    data_area = int("".join("1" if (r, c) in bit_index else "0"
+                            for r in range(n) for c in range(n)), 2)
     masks = []
     for pattern in range(8):
         dark = qrencoder.QRUtil.getMask(pattern)  # type: ignore[no-untyped-call]
-        mask = [0] * n
-        for col, row in positions:
-            if dark(row, col):
-                mask[row] |= 1 << (n - 1 - col)
-        masks.append(mask)
-    fixed = [r & ~d for r, d in zip(rows, data_area, strict=True)]
-    return _QrLayout(n, fixed, data_area, masks, cells)
+        masks.append(int("".join("1" if (r, c) in bit_index and dark(r, c) else "0"
+                                 for r in range(n) for c in range(n)), 2))
+    gather = operator.itemgetter(*(bit_index.get((r, c), zero)
+                                   for r in range(n) for c in range(n)))
+    return _QrLayout(n, matrix & ~data_area, data_area, tuple(masks), zero, gather)
 
 
 def _qr_codewords(segments: list[Any], version: int, level: int) -> list[int]:
     """reportlab's ``QRCode.createData``: data, padding, Reed-Solomon, interleaved."""
     blocks = qrencoder.QRRSBlock.getRSBlocks(version, level)  # type: ignore[no-untyped-call]
-    buffer = qrencoder.QRBitBuffer()
+    buffer = _QrBits()
     for segment in segments:
         segment.write(buffer, version)
     capacity = sum(block.dataCount for block in blocks)
@@ -880,9 +1200,8 @@ def _qr_codewords(segments: list[Any], version: int, level: int) -> list[int]:
         raise ValueError(f"code length overflow. ({buffer.length} > {capacity * 8})")
     if buffer.length + 4 <= capacity * 8:
         buffer.put(0, 4)  # terminator
-    while buffer.length % 8:
-        buffer.putBit(False)
-    codes: list[int] = list(buffer.buffer)
+    buffer.put(0, -buffer.length % 8)
+    codes = list(buffer.value.to_bytes(buffer.length // 8))
     codes += [(0xEC, 0x11)[k % 2] for k in range(capacity - len(codes))]
     data_blocks, ec_blocks, offset = [], [], 0
     for block in blocks:
@@ -894,89 +1213,102 @@ def _qr_codewords(segments: list[Any], version: int, level: int) -> list[int]:
             for i in range(max(len(b) for b in group)) for b in group if i < len(b)]
 
 
-# GF(256) with the QR code's polynomial x^8 + x^4 + x^3 + x^2 + 1.
-_GF_EXP: Final = [1] * 255
-for _i in range(1, 255):
-    _GF_EXP[_i] = (_GF_EXP[_i - 1] << 1) ^ (0x11D if _GF_EXP[_i - 1] & 0x80 else 0)
-_GF_LOG: Final = {v: i for i, v in enumerate(_GF_EXP)}
+class _QrBits:
+    """reportlab's ``QRBitBuffer`` as one integer: what the segments write into."""
+
+    __slots__ = ("length", "value")
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.length = 0
+
+    def put(self, num: int, length: int) -> None:
+        """Append the ``length`` low bits of ``num``, most significant first."""
+        self.value = (self.value << length) | (num & ((1 << length) - 1))
+        self.length += length
+
+    def putBit(self, bit: bool) -> None:  # reportlab's name
+        self.put(int(bit), 1)
+
+    def getLengthInBits(self) -> int:  # reportlab's name
+        return self.length
 
 
 @functools.lru_cache(maxsize=32)
-def _rs_generator_logs(ec_count: int) -> tuple[int, ...]:
-    """Logs of the generator polynomial's coefficients after the leading 1."""
+def _rs_products(ec_count: int) -> tuple[int, ...]:
+    """For each byte f, f times the generator polynomial (after its leading 1),
+    as one integer of ``ec_count`` bytes."""
     generator = qrencoder.QRUtil.getErrorCorrectPolynomial(ec_count)  # type: ignore[no-untyped-call]
-    return tuple(_GF_LOG[c] for c in generator.num[1:])
+    exp, log = qrencoder.EXP_TABLE, qrencoder.LOG_TABLE  # GF(256) of the QR code
+    logs = [log[c] for c in generator.num[1:]]
+    products = [0]
+    for factor in range(1, 256):
+        shift = log[factor]
+        products.append(int.from_bytes(bytes(exp[(g + shift) % 255] for g in logs)))
+    return tuple(products)
 
 
 def _rs_remainder(data: list[int], ec_count: int) -> list[int]:
-    """The ``ec_count`` Reed-Solomon error correction codewords of ``data``."""
-    logs = _rs_generator_logs(ec_count)
-    remainder = [0] * ec_count
-    for code in data:
-        factor = code ^ remainder.pop(0)
-        remainder.append(0)
-        if factor:
-            shift = _GF_LOG[factor]
-            for k, log in enumerate(logs):
-                remainder[k] ^= _GF_EXP[(log + shift) % 255]
-    return remainder
+    """The ``ec_count`` Reed-Solomon error correction codewords of ``data``.
 
-
-def _qr_penalty(rows: list[int], n: int) -> int:
-    """reportlab's ``QRUtil.getLostPoint`` of a matrix given as row bits.
-
-    Rule 1 gives a run of ``L >= 5`` equal modules ``L - 2`` points: that is
-    one point per window of five equal modules in it (``L - 4``) plus two
-    per run.  Windows and runs are counted on whole rows at once.
+    The remainder is one integer of ``ec_count`` bytes: each data codeword
+    shifts it by a byte and adds the generator times the byte that fell out.
     """
-    full = (1 << n) - 1
+    products = _rs_products(ec_count)
+    top = 8 * (ec_count - 1)
+    keep = (1 << top) - 1
+    remainder = 0
+    for code in data:
+        remainder = ((remainder & keep) << 8) ^ products[code ^ (remainder >> top)]
+    return list(remainder.to_bytes(ec_count))
+
+
+@functools.lru_cache(maxsize=16)
+def _qr_penalty_masks(n: int) -> tuple[int, int, int, int]:
+    """Which bits of an ``n`` x ``n`` matrix the penalty rules look at.
+
+    Bits of a row's cells but its last (a module with a right neighbour);
+    those in rows but the first (with a neighbour above); the two; and those
+    where a finder-like pattern can end (at least one module before the
+    last, and eleven modules in the row).
+    """
+    row = (1 << n) - 1
+    rows = [row >> 1, row, row >> 1, ((1 << (n - 11)) - 1) << 1]
+    whole = [sum(r << (k * n) for k in range(n)) for r in rows]
+    below_first = (1 << ((n - 1) * n)) - 1
+    return whole[0], below_first, whole[2] & below_first, whole[3]
+
+
+def _qr_penalty(matrix: int, n: int) -> int:
+    """reportlab's ``QRUtil.getLostPoint`` of a matrix of ``n * n`` bits.
+
+    Each rule is counted on the whole matrix at once, as one integer of
+    ``n * n`` bits (row after row from the top, left module first); masks
+    keep neighbours from different rows apart.  Rule 1 gives a run of
+    ``L >= 5`` equal modules ``L - 2`` points: that is one point per window
+    of five equal modules in it (``L - 4``) plus two per run.
+    """
+    right, below_first, square, finder = _qr_penalty_masks(n)
     score = 0
-    # Rule 1, along rows: bit k of ``same`` says modules k and k+1 agree.
-    for row in rows:
-        same = ~(row ^ (row >> 1)) & (full >> 1)
-        windows = same & (same >> 1) & (same >> 2) & (same >> 3)
-        score += windows.bit_count() + 2 * (windows & ~(windows >> 1)).bit_count()
-    # Rule 1, down columns: the same, a row of columns at a time.
-    agree = [~(a ^ b) & full for a, b in itertools.pairwise(rows)]
-    previous = 0
-    for k in range(len(agree) - 3):
-        windows = agree[k] & agree[k + 1] & agree[k + 2] & agree[k + 3]
-        score += windows.bit_count() + 2 * (windows & ~previous).bit_count()
-        previous = windows
+    # Rule 1, along rows: a bit of ``same`` says a module and its right
+    # neighbour agree; a window of five needs four such bits in a row.
+    same = ~(matrix ^ (matrix >> 1)) & right
+    windows = same & (same >> 1) & (same >> 2) & (same >> 3)
+    score += windows.bit_count() + 2 * (windows & ~(windows >> 1)).bit_count()
+    # Rule 1, down columns: the same with a module and the one above it.
+    agree = ~(matrix ^ (matrix >> n)) & below_first
+    windows = agree & (agree >> n) & (agree >> 2 * n) & (agree >> 3 * n)
+    score += windows.bit_count() + 2 * (windows & ~(windows >> n)).bit_count()
     # Rule 2: each 2x2 block of equal modules.
-    pairs = full >> 1
-    for same, below in zip(agree, rows[1:], strict=True):
-        score += 3 * (same & (same >> 1) & ~(below ^ (below >> 1)) & pairs).bit_count()
+    score += 3 * (agree & (agree >> 1) & same & square).bit_count()
     # Rule 3: finder-like 1011101 0000, in rows only and never ending at the
     # last module (reportlab compares column tuples with a list: never equal).
-    score += 40 * ",".join(format(row, f"0{n}b")[:-1] for row in rows).count(_QR_FINDER_LIKE)
+    found = finder
+    for k, bit in enumerate(_QR_FINDER_LIKE):
+        shifted = matrix >> (len(_QR_FINDER_LIKE) - 1 - k)
+        found &= shifted if bit == "1" else ~shifted
+    score += 40 * found.bit_count()
     # Rule 4: the share of dark modules away from 50%.
-    dark = sum(row.bit_count() for row in rows)
+    dark = matrix.bit_count()
     score += 10 * (abs(100 * dark // (n * n) - 50) // 5)
     return score
-
-
-def _footer(document: Invoice | CreditNote,
-            fmt: _Formatter) -> Callable[[Canvas, BaseDocTemplate], None]:
-    """Seller identification and page number at the foot of every page."""
-    seller = document.seller
-    left = " \u00b7 ".join([
-        _pdf_safe(_one_line(seller.name)),
-        _pdf_safe(_one_line(f"{seller.street}, {seller.postcode} {seller.city}")),
-        f"{fmt.labels.enterprise_number} {seller.enterprise_number_display}",
-    ])
-
-    def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
-        canvas.saveState()
-        canvas.setStrokeColor(_RULE)
-        canvas.setLineWidth(0.5)
-        y = _MARGIN_BOTTOM - 8 * mm
-        canvas.line(_MARGIN_X, y + 4 * mm, _PAGE_SIZE[0] - _MARGIN_X, y + 4 * mm)
-        canvas.setFont(_FONT, _FOOTER_SIZE)
-        canvas.setFillColor(_MUTED)
-        canvas.drawString(_MARGIN_X, y, left)
-        page = fmt.labels.page.format(page=canvas.getPageNumber())
-        canvas.drawRightString(_PAGE_SIZE[0] - _MARGIN_X, y, f"{document.number} \u00b7 {page}")
-        canvas.restoreState()
-
-    return draw
