@@ -203,3 +203,17 @@ def test_documents_committed_before_a_kill_get_their_files(tmp_path: Path) -> No
         assert result.issued == () and result.files_repaired == 9
         assert verify(reg, out) == []
     assert len(snapshot(out)) == 2 * 9
+
+
+def test_rendering_processes_end_with_a_killed_run(subset: dict[str, Any],
+                                                   tmp_path: Path) -> None:
+    """After kill -9 of a run with two workers, its rendering processes end too."""
+    process = cli_process([*_argv(subset["csv"], tmp_path / "r.sqlite3", tmp_path / "out"),
+                           "--workers", "2"])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not list((tmp_path / "out").glob("*.pdf")):
+        time.sleep(0.02)  # files appear after the first batch, rendered by the pool
+    process.send_signal(signal.SIGKILL)
+    # The children hold the same stdout: communicate() returns only when all have ended.
+    process.communicate(timeout=20)
+    assert process.returncode == -signal.SIGKILL

@@ -29,7 +29,7 @@ from .money import money_str, parse_amount
 from .population import PopulationTable
 from .portfolio import PortfolioError, load_portfolio
 from .register import Register, default_register_path
-from .runs import run_portfolio
+from .runs import default_workers, run_portfolio
 from .schedule import Charge, EndPolicy, Step, build_schedule, quote
 from .term import termination
 
@@ -553,8 +553,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
                    help="date of the documents issued (default: today)")
     r.add_argument("--dry-run", action="store_true", help="show what would be issued; issue nothing")
-    r.add_argument("--workers", type=_workers, default=1, metavar="N",
-                   help="processes rendering PDFs (numbering stays serial)")
+    r.add_argument("--workers", type=_workers, default=default_workers(), metavar="N",
+                   help="processes rendering PDFs (numbering stays serial; default: one per "
+                        "core, at most 4)")
     r.add_argument("--end-policy", choices=[p.value for p in EndPolicy],
                    default=EndPolicy.NO_REFUND.value, help="R8 policy for final years")
     r.add_argument("--sync-files", action="store_true",

@@ -21,6 +21,8 @@ Safety:
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
@@ -229,6 +231,26 @@ def _plan(portfolio: Portfolio, through: int, issue_date: date, register: Regist
     return due, credits, existing_numbers, not_yet_due
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Make a rendering process end when the run that started it is killed.
+
+    Pool workers hold each other's pipe ends open, so after a ``kill -9`` of
+    the run none of them sees end-of-file and they would wait for ever,
+    keeping the run's stdout open.  A watchdog thread ends the worker once
+    its parent is gone.
+    """
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_WATCHDOG_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="mbp-parent-watchdog", daemon=True).start()
+
+
+#: How often a rendering process checks that its run is still alive.
+_WATCHDOG_SECONDS: Final = 0.2
+
+
 def _render_many(documents: Sequence[Invoice | CreditNote], locale: str,
                  pool: ProcessPoolExecutor | None) -> list[tuple[bytes, bytes]]:
     if pool is None or len(documents) < 2:
@@ -329,7 +351,8 @@ def run_portfolio(
     credited: list[RunLine] = []
     raced = 0
     total = len(due) + len(credits_due)
-    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    pool = (ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent,
+                                initargs=(os.getpid(),)) if workers > 1 else None)
     try:
         for start in range(0, len(due), batch_size):
             batch = due[start:start + batch_size]
