@@ -355,3 +355,11 @@ def test_any_name_and_amount_renders(name: str, street: str, cents: int, counter
     expected = " ".join(format_currency(amount, "EUR", locale="nl_BE").split())
     assert f"Totaal te betalen {expected}" in text
     assert "Vervaldatum 1 februari 2026" in text
+
+
+def test_bytes_do_not_depend_on_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SOURCE_DATE_EPOCH in the environment changes neither date nor ID of the PDF."""
+    plain = render_pdf(annual_invoice())
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1")
+    assert render_pdf(annual_invoice()) == plain
+    assert b"D:20000101000000" in plain

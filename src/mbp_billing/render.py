@@ -38,9 +38,11 @@ EUR3500.00
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import operator
 import re
+import time
 import unicodedata
 from collections.abc import Callable
 from datetime import date
@@ -56,6 +58,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.units import mm
+from reportlab.lib.utils import TimeStamp
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from stdnum import iban as std_iban
@@ -396,6 +399,7 @@ def render_pdf(document: Invoice | CreditNote, *, locale: str = DEFAULT_LOCALE) 
         pageCompression=_PAGE_COMPRESSION,
         lang=fmt.locale.language + (f"-{fmt.locale.territory}" if fmt.locale.territory else ""),
     )
+    _pin_timestamp(canvas)
     canvas.setTitle(f"{title} {document.number}")
     canvas.setAuthor(_one_line(document.seller.name))
     canvas.setSubject(SERVICE_NAME)
@@ -457,6 +461,33 @@ def _long_date(value: date, locale: Locale) -> str:
 @functools.lru_cache(maxsize=1024)
 def _currency(cents: str, locale: Locale) -> str:
     return _pdf_safe(format_currency(Decimal(cents), CURRENCY, locale=locale))
+
+
+#: ReportLab's invariant creation date (2000-01-01T00:00:00Z), as epoch seconds.
+_INVARIANT_EPOCH: Final = 946684800.0
+
+
+def _pin_timestamp(canvas: Canvas) -> None:
+    """Fix the creation date and document ID whatever the environment says.
+
+    ReportLab's invariant mode still honours ``SOURCE_DATE_EPOCH`` when the
+    variable is set, which would make the bytes depend on the environment.
+    This puts back the invariant timestamp and the ID signature derived from
+    it (ReportLab internals: ``PDFDocument._timeStamp`` and ``.signature``,
+    checked against ReportLab 5.1 by ``tests/test_render.py``).
+    """
+    doc = canvas._doc  # type: ignore[attr-defined]
+    stamp = TimeStamp.__new__(TimeStamp)
+    stamp.t = _INVARIANT_EPOCH
+    stamp.lt = time.gmtime(_INVARIANT_EPOCH)
+    stamp.YMDhms = tuple(stamp.lt)[:6]
+    stamp.dhh = stamp.dmm = 0
+    stamp.tzname = "UTC"
+    doc._timeStamp = stamp
+    signature = hashlib.md5(usedforsecurity=False)
+    signature.update(b"a reportlab document")
+    signature.update(ascii(_INVARIANT_EPOCH).encode())
+    doc.signature = signature
 
 
 def _exact_cents(value: Decimal, field: str) -> Decimal:
