@@ -179,3 +179,57 @@ def test_every_command_has_help_with_examples() -> None:
         code, out, err = run(command, "--help")
         assert code == 0 and err == ""
         assert "examples:" in out and f"python -m mbp_billing {command}" in out
+
+
+def test_refused_invoice_on_a_new_register_leaves_no_file(tmp_path: Path) -> None:
+    """A refused request does not even leave an empty register or folder behind."""
+    (tmp_path / "a.toml").write_text(AGREEMENT, encoding="utf-8")
+    code, _, _ = run("invoice", str(tmp_path / "a.toml"), "--year", "2022", "--register",
+                     str(tmp_path / "new" / "r.sqlite3"), "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.toml"]
+
+
+@pytest.mark.parametrize("command", ["invoice", "credit"])
+def test_unwritable_out_is_refused_before_numbering(tmp_path: Path, command: str) -> None:
+    """--out naming a file is refused with exit 2 before any number is taken."""
+    (tmp_path / "a.toml").write_text(AGREEMENT, encoding="utf-8")
+    register = str(tmp_path / "r.sqlite3")
+    if command == "credit":
+        assert run("invoice", str(tmp_path / "a.toml"), "--year", "2024", "--date",
+                   "2024-01-02", "--register", register, "--out", str(tmp_path / "o"))[0] == 0
+    (tmp_path / "afile").write_text("x")
+    argv = (["invoice", str(tmp_path / "a.toml"), "--year", "2025", "--date", "2025-01-02"]
+            if command == "invoice" else ["credit", "F000001", "--reason", "x", "--date",
+                                          "2024-02-01"])
+    code, _, err = run(*argv, "--register", register, "--out", str(tmp_path / "afile"))
+    assert code == 2 and "is a file, not a folder" in err and err.count("\n") == 1
+    with Register.open(register) as reg:
+        assert [d.number for d in reg.documents()] == (["F000001"] if command == "credit" else [])
+
+
+def test_register_in_an_impossible_place_is_refused(tmp_path: Path) -> None:
+    """A register path under a file gives exit 2 and one line, not a traceback."""
+    (tmp_path / "a.toml").write_text(AGREEMENT, encoding="utf-8")
+    (tmp_path / "afile").write_text("x")
+    code, _, err = run("invoice", str(tmp_path / "a.toml"), "--year", "2024", "--register",
+                       str(tmp_path / "afile" / "r.sqlite3"))
+    assert code == 2 and "cannot be created" in err and "Traceback" not in err
+
+
+def test_foreign_sqlite_file_is_not_adopted_as_a_register(tmp_path: Path) -> None:
+    """An SQLite database of something else is refused, not extended."""
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE t (x)")
+    db.commit()
+    db.close()
+    (tmp_path / "a.toml").write_text(AGREEMENT, encoding="utf-8")
+    code, _, err = run("invoice", str(tmp_path / "a.toml"), "--year", "2024", "--register",
+                       str(other))
+    assert code == 2 and "not a register" in err
+    db = sqlite3.connect(other)
+    assert [r[0] for r in db.execute("SELECT name FROM sqlite_master")] == ["t"]
+    db.close()

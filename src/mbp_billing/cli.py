@@ -11,7 +11,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
@@ -250,6 +251,30 @@ def _register_path(args: argparse.Namespace, fallback: Path | None = None) -> Pa
     return default_register_path()
 
 
+@contextmanager
+def _open_register(path: Path, *, create: bool = True) -> Iterator[Register]:
+    """Open the register; if this command created it and then failed, remove it.
+
+    A refused command leaves no trace, not even an empty register file.
+    """
+    existed = str(path) == ":memory:" or path.exists()
+    made_folder = not path.parent.exists()
+    register = Register.open(path, create=create)
+    try:
+        yield register
+    except BaseException:
+        empty = not existed and not register.documents()
+        register.close()
+        if empty:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+            if made_folder and not any(path.parent.iterdir()):
+                path.parent.rmdir()
+        raise
+    else:
+        register.close()
+
+
 def _emit_issued(issued: Issued, args: argparse.Namespace, out: TextIO, noun: str) -> None:
     record = issued.to_record()
     if args.json:
@@ -290,7 +315,7 @@ def _cmd_invoice(args: argparse.Namespace, out: TextIO) -> int:
         if year is None:
             raise InvalidValue("--year", None, "is required; give the calendar year to invoice")
     issue_date = args.date or args.today
-    with Register.open(register_path) as register:
+    with _open_register(register_path) as register:
         issued = issue_invoice(agreement, year, issue_date=issue_date, register=register,
                                out_dir=out_dir, locale=args.locale,
                                policy=EndPolicy(args.end_policy))
@@ -331,7 +356,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     register_path = _register_path(args)
     if args.dry_run and not register_path.exists():
         register_path = Path(":memory:")
-    with Register.open(register_path) as register:
+    with _open_register(register_path) as register:
         result = run_portfolio(
             portfolio, args.through, issue_date=issue_date, register=register,
             out_dir=out_dir, dry_run=args.dry_run, policy=EndPolicy(args.end_policy),

@@ -33,6 +33,7 @@ __all__ = [
     "INVOICE_SERIES",
     "Issued",
     "charge_for",
+    "check_out_dir",
     "credit_invoice",
     "issue_invoice",
     "render_files",
@@ -131,6 +132,35 @@ def _refuse_foreign_files(out_dir: Path | None, number: str, pdf: bytes, xml: by
                                   "another --out directory")
 
 
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse an output folder that cannot hold the files, creating nothing.
+
+    Called before a number is taken: an invoice must never be issued
+    without the place its files go to.  A folder that does not exist yet is
+    accepted when its nearest existing parent is a writable folder (it is
+    made when the first file is written).
+
+    Args:
+        out_dir: the folder for ``<number>.pdf`` and ``<number>.xml``.
+
+    Raises:
+        InvalidValue: it is a file, or it could not be created or written.
+
+    Examples:
+        >>> import tempfile
+        >>> check_out_dir(Path(tempfile.mkdtemp()) / "invoices" / "2026")
+    """
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InvalidValue("--out", str(out_dir), "is a file, not a folder; give a folder for "
+                                                  "the PDF and XML files")
+    existing = out_dir.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise InvalidValue("--out", str(out_dir), f"cannot be created or written ({existing} is "
+                                                  "not a writable folder); give another folder")
+
+
 def _atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
     # A reader sees the old name absent or the whole new file, never a part:
     # the bytes go to a temporary name first and are renamed in one step.
@@ -188,13 +218,21 @@ def write_files(register: Register, number: str, out_dir: Path, *,
 
     Raises:
         RegisterConflict: a file of that name exists with other content.
+        InvalidValue: the folder or a file cannot be written; the document
+            stays issued, and asking again writes its files.
     """
     pdf, xml = register.file_bytes(number, "pdf"), register.file_bytes(number, "xml")
     _refuse_foreign_files(out_dir, number, pdf, xml)
-    out_dir.mkdir(parents=True, exist_ok=True)
     pdf_path, xml_path = _targets(out_dir, number)
-    _atomic_write(pdf_path, pdf, sync=sync)
-    _atomic_write(xml_path, xml, sync=sync)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _atomic_write(pdf_path, pdf, sync=sync)
+        _atomic_write(xml_path, xml, sync=sync)
+    except OSError as exc:
+        raise InvalidValue(
+            "--out", str(out_dir),
+            f"cannot be written ({exc.strerror}); {number} is issued and kept in the register: "
+            "ask again with a writable --out to write its files") from None
     return pdf_path, xml_path
 
 
@@ -254,6 +292,8 @@ def issue_invoice(
         (False, 'F000001', datetime.date(2023, 7, 10))
     """
     _check_locale(locale)
+    if out_dir is not None:
+        check_out_dir(out_dir)
     buyer = require_buyer(agreement)
     charge = charge_for(agreement, year, policy)
     with register.transaction():
@@ -326,6 +366,8 @@ def credit_invoice(
         ('C000002', Decimal('3000.00'))
     """
     _check_locale(locale)
+    if out_dir is not None:
+        check_out_dir(out_dir)
     with register.transaction():
         stored = register.get(number)
         invoice = stored.document

@@ -321,11 +321,23 @@ class Register:
         if not create and not target.exists():
             raise InvalidValue("register", str(target),
                                "does not exist; pass --register with the right path")
-        if create:
-            target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if create:
+                target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InvalidValue("register", str(target), f"cannot be created ({exc.strerror}); "
+                                                        "give a path in a writable folder") \
+                from None
         try:
             db = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000,
                                  isolation_level=None, check_same_thread=False)
+            tables = {row[0] for row in
+                      db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "documents" not in tables:
+                db.close()
+                raise InvalidValue("register", str(target),
+                                   "is an SQLite database of something else, not a register; "
+                                   "give the register's path or a new file name")
             _initialise(db)
         except sqlite3.DatabaseError as exc:
             raise InvalidValue("register", str(target),

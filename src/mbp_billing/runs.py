@@ -38,6 +38,7 @@ from .issuing import (
     CREDIT_SERIES,
     INVOICE_SERIES,
     _refuse_foreign_files,
+    check_out_dir,
     render_files,
     sweep_temporary_files,
     write_files,
@@ -325,7 +326,7 @@ def run_portfolio(
     for series in (INVOICE_SERIES, CREDIT_SERIES):
         register.check_date(series, issue_date, "--date")
     if out_dir is not None and not dry_run:
-        _check_out_dir(out_dir)
+        check_out_dir(out_dir)
     conflicts: list[str] = []
     due, credits_due, existing_numbers, not_yet_due = _plan(
         portfolio, through, issue_date, register, policy, conflicts)
@@ -430,19 +431,6 @@ def _issue_credit(credit: _CreditDue, issue_date: date, register: Register,
         paths = write_files(register, note.number, out_dir, sync=sync_files)
     return _line(credit.entry, credit.charge, note.number, "credit_note", amount,
                  credit.invoice_number, paths)
-
-
-def _check_out_dir(out_dir: Path) -> None:
-    # Before the first number is taken: an output folder that cannot be made
-    # would leave issued invoices without files.
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InvalidValue("--out", str(out_dir), "is a file, not a folder; give a folder for "
-                                                  "the PDF and XML files")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InvalidValue("--out", str(out_dir),
-                           f"cannot be created ({exc.strerror}); give a writable folder") from None
 
 
 def _with_credit_notes(register: Register, numbers: Sequence[str]) -> list[str]:
