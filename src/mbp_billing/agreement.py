@@ -14,6 +14,7 @@ construction, so no invalid agreement exists.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -80,16 +81,34 @@ def parse_date(value: object, field: str) -> date:
     if isinstance(value, datetime):
         raise InvalidValue(field, value.isoformat(), "must be a date without a time, e.g. 2023-06-20")
     if isinstance(value, date):
-        return value
+        return _in_supported_years(value, field)
     if isinstance(value, str):
+        text = value.strip()
+        # Only YYYY-MM-DD: fromisoformat alone would also take 20230201 or
+        # week dates such as 2023-W05-1, which nobody means on an invoice.
+        if not _ISO_DATE.fullmatch(text):
+            raise InvalidValue(field, value, "is not a date; write it as YYYY-MM-DD")
         try:
-            return date.fromisoformat(value.strip())
+            parsed = date.fromisoformat(text)
         except ValueError as exc:
-            detail = str(exc)
-            why = (f"is not a real calendar date ({detail})" if "range" in detail
-                   else "is not a date")
-            raise InvalidValue(field, value, f"{why}; write it as YYYY-MM-DD") from None
+            raise InvalidValue(field, value, f"is not a real calendar date ({exc}); write it "
+                                             "as YYYY-MM-DD") from None
+        return _in_supported_years(parsed, field)
     raise InvalidValue(field, value, "must be a date written as YYYY-MM-DD")
+
+
+_ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: Dates outside these years are typing errors; the term arithmetic (S + 4
+#: years, notice + 3 months) stays far inside what ``datetime`` can hold.
+SUPPORTED_YEARS: Final = range(1900, 2200)
+
+
+def _in_supported_years(value: date, field: str) -> date:
+    if value.year not in SUPPORTED_YEARS:
+        raise InvalidValue(field, value.isoformat(),
+                           f"is outside the years {SUPPORTED_YEARS.start}-"
+                           f"{SUPPORTED_YEARS.stop - 1}; check the year")
+    return value
 
 
 def _signed_on(value: object) -> date:
@@ -189,12 +208,12 @@ def _check_basis(population: object, annual_fee: object, prefix: str) -> None:
 def _refuse_unknown(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        key = unknown[0]
         prefix = f"{where}." if where else ""
-        raise InvalidValue(
-            f"{prefix}{key}", data[key],
-            f"unknown key; allowed keys are {', '.join(allowed)}",
-        )
+        if len(unknown) == 1:
+            raise InvalidValue(f"{prefix}{unknown[0]}", data[unknown[0]],
+                               f"unknown key; allowed keys are {', '.join(allowed)}")
+        raise InvalidValue("unknown keys", ", ".join(f"{prefix}{k}" for k in unknown),
+                           f"remove or rename them; allowed keys are {', '.join(allowed)}")
 
 
 def _amendments(value: object) -> tuple[Amendment, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from .issuing import Issued, credit_invoice, issue_invoice
 from .ledger import build_ledger, import_bank_lines
 from .money import money_str, parse_amount
 from .population import PopulationTable
+from .proration import go_live_date
 from .portfolio import PortfolioError, load_portfolio
 from .register import Register, default_register_path
 from .runs import default_workers, run_portfolio
@@ -77,6 +79,8 @@ def _year(text: str) -> int:
 
 def _population(text: str) -> int:
     try:
+        if not re.fullmatch(r"[0-9_]+", text):
+            raise ValueError(text)  # ASCII digits only: int() also reads other scripts' digits
         value = int(text.replace("_", ""))
     except ValueError:
         raise argparse.ArgumentTypeError(
@@ -129,7 +133,10 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
     if args.municipality is not None:
         table = (PopulationTable.from_csv(args.population_file) if args.population_file
                  else PopulationTable.builtin())
-        live = args.go_live or args.app_store or args.play_store
+        # R2: the later store date is the go-live; one date alone is refused below.
+        live = args.go_live or (go_live_date(args.app_store, args.play_store)
+                                if args.app_store and args.play_store
+                                else args.app_store or args.play_store)
         year = args.year or (live.year if live else None)
         if year is None:
             raise InvalidValue("--year", None, "give the year whose 1 January population "

@@ -146,10 +146,12 @@ class Party:
         """Build a buyer from a ``[buyer]`` table, refusing unknown or missing keys."""
         unknown = sorted(set(data) - set(BUYER_FIELDS))
         if unknown:
-            raise InvalidValue(
-                f"{where}.{unknown[0]}", data[unknown[0]],
-                f"unknown key in [{where}]; allowed keys are {', '.join(BUYER_FIELDS)}",
-            )
+            allowed = ", ".join(BUYER_FIELDS)
+            if len(unknown) == 1:
+                raise InvalidValue(f"{where}.{unknown[0]}", data[unknown[0]],
+                                   f"unknown key in [{where}]; allowed keys are {allowed}")
+            raise InvalidValue("unknown keys", ", ".join(f"{where}.{k}" for k in unknown),
+                               f"remove or rename them; allowed keys in [{where}] are {allowed}")
         missing = [k for k in BUYER_FIELDS if k != "reference" and k not in data]
         if missing:
             raise InvalidValue(
