@@ -29,8 +29,8 @@ from .issuing import Issued, credit_invoice, issue_invoice
 from .ledger import build_ledger, import_bank_lines
 from .money import money_str, parse_amount
 from .population import PopulationTable
-from .proration import go_live_date
 from .portfolio import PortfolioError, load_portfolio
+from .proration import go_live_date
 from .register import Register, default_register_path
 from .runs import default_workers, run_portfolio
 from .schedule import Charge, EndPolicy, Step, build_schedule, quote
