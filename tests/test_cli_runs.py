@@ -238,3 +238,18 @@ def test_commands_succeed_with_exit_0(issued: tuple[Path, Path]) -> None:
     assert run_cli(["pay", "F000001", "--amount", "2916.67", "--date", "2026-12-05",
                     "--register", str(register)])[0] == 0
     assert _verify(register, out)[0] == 0
+
+
+def test_a_file_in_the_way_stops_the_run_before_the_first_invoice(tmp_path: Path) -> None:
+    """A stray F000002.pdf in --out refuses the whole run: nothing issued, nothing written."""
+    path = _portfolio(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "F000002.pdf").write_text("stray")
+    code = main(["run", str(path), "--through", "2026", "--date", RUN_DATE, "--register",
+                 str(tmp_path / "r.sqlite3"), "--out", str(out)],
+                stdout=io.StringIO(), stderr=(err := io.StringIO()))
+    assert code == 2 and "F000002.pdf" in err.getvalue() and "nothing was issued" in err.getvalue()
+    assert sorted(p.name for p in out.iterdir()) == ["F000002.pdf"]
+    with Register.open(tmp_path / "r.sqlite3") as reg:
+        assert reg.documents() == []

@@ -33,7 +33,7 @@ from typing import Any, Final
 import attrs
 
 from .documents import CreditNote, Invoice, counter_of, format_number
-from .errors import InvalidValue
+from .errors import InvalidValue, RegisterConflict
 from .issuing import (
     CREDIT_SERIES,
     INVOICE_SERIES,
@@ -337,6 +337,8 @@ def run_portfolio(
             tuple(_line(c.entry, c.charge, None, "credit_note", c.amount, c.invoice_number)
                   for c in credits_due),
             len(existing_numbers), not_yet_due, conflicts=tuple(conflicts))
+    if out_dir is not None:
+        _refuse_files_in_the_way(register, out_dir, len(due), len(credits_due))
     repaired = 0
     if out_dir is not None:
         sweep_temporary_files(out_dir)
@@ -431,6 +433,26 @@ def _issue_credit(credit: _CreditDue, issue_date: date, register: Register,
         paths = write_files(register, note.number, out_dir, sync=sync_files)
     return _line(credit.entry, credit.charge, note.number, "credit_note", amount,
                  credit.invoice_number, paths)
+
+
+def _refuse_files_in_the_way(register: Register, out_dir: Path, invoices: int,
+                             credit_notes: int) -> None:
+    """Refuse a run whose numbers-to-be already name files, before the first is issued.
+
+    A file named after a number not yet issued is somebody else's; finding
+    it only when that number comes up would stop the run half-way.
+    """
+    for series, count in ((INVOICE_SERIES, invoices), (CREDIT_SERIES, credit_notes)):
+        first = counter_of(register.next_number(series))[1]
+        for counter in range(first, first + count):
+            number = format_number(series, counter)
+            for suffix in ("pdf", "xml"):
+                path = out_dir / f"{number}.{suffix}"
+                if path.exists():
+                    raise RegisterConflict(
+                        "out", str(path), f"already exists, but {number} is not issued yet; "
+                                          "move the file away or choose another --out "
+                                          "(nothing was issued)")
 
 
 def _with_credit_notes(register: Register, numbers: Sequence[str]) -> list[str]:
