@@ -327,3 +327,13 @@ def test_sums_per_year_never_exceed_that_years_fee(a: Agreement, through: int) -
         per_year[c.year] = per_year.get(c.year, Decimal("0")) + c.amount
     for year, total in per_year.items():
         assert total <= a.annual_fee_for(year)
+
+
+def test_billing_before_signing_is_flagged_in_the_explanation() -> None:
+    """An app live before signing is billed from go-live (R2, R3), with a note saying so."""
+    a = Agreement(signed_on=date(2024, 3, 1), population=5_000,
+                  app_store_live_on=date(2023, 6, 1), play_store_live_on=date(2023, 6, 1))
+    first = build_schedule(a, through=2023).for_year(2023)
+    assert "before the signing date 2024-03-01" in first.explain()
+    normal = build_schedule(agreement(), through=2023).for_year(2023)
+    assert "signing date" not in normal.explain()

@@ -380,6 +380,12 @@ def build_schedule(
         rule = "R4" if first else "R5"
         if first:
             steps += _start_steps(agreement, start)
+            if start < agreement.signed_on.replace(day=1):
+                # RULES.md bills from the go-live month (R2, R3) and is silent on
+                # an app live before signing; the literal reading is kept, and said.
+                steps.append(Step("R3", f"note: billing starts before the signing date "
+                                        f"{agreement.signed_on.isoformat()}; R2/R3 count from "
+                                        "the go-live month regardless"))
             steps.append(Step("R4", f"months = 13 - {start.month} = {months} "
                                     f"({_month_span(start, period_end)}; the go-live month "
                                     "counts in full)"))
