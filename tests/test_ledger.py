@@ -196,3 +196,65 @@ def test_ledger_totals_follow_payments_and_credits(register: Path) -> None:
         "8333.33")
     assert ledger.open_total == invoiced - Decimal("8333.33") - Decimal("2916.67")
     assert [r.number for r in ledger.overdue] == ["F000002", "F000003", "F000004"]
+
+
+def test_payment_before_the_invoice_or_not_positive_is_refused(tmp_path: Path) -> None:
+    """A payment dated before its invoice, or of zero, is refused naming the value."""
+    from datetime import date
+    from decimal import Decimal
+
+    from factories import agreement
+
+    from mbp_billing.errors import InvalidValue
+    from mbp_billing.issuing import issue_invoice
+    from mbp_billing.register import Register
+
+    with Register.open(tmp_path / "r.sqlite3") as reg:
+        issue_invoice(agreement(), 2024, issue_date=date(2024, 1, 10), register=reg)
+        with pytest.raises(InvalidValue, match="2024-01-09"):
+            reg.record_payment("F000001", Decimal("7000.00"), date(2024, 1, 9))
+        with pytest.raises(InvalidValue, match="more than zero"):
+            reg.record_payment("F000001", Decimal("0.00"), date(2024, 1, 20))
+        assert reg.payments() == []
+
+
+def test_overpayment_shows_as_a_refund_due(tmp_path: Path) -> None:
+    """Paying more than is due marks the invoice overpaid with the refund owed."""
+    from datetime import date
+    from decimal import Decimal
+
+    from factories import agreement
+
+    from mbp_billing.issuing import credit_invoice, issue_invoice
+    from mbp_billing.ledger import build_ledger
+    from mbp_billing.register import Register
+
+    with Register.open(tmp_path / "r.sqlite3") as reg:
+        issue_invoice(agreement(), 2024, issue_date=date(2024, 1, 10), register=reg)
+        reg.record_payment("F000001", Decimal("7000.00"), date(2024, 1, 20))
+        credit_invoice("F000001", reason="ended", issue_date=date(2024, 2, 1), register=reg,
+                       amount=Decimal("1000.00"))
+        [row] = [r for r in build_ledger(reg) if r.number == "F000001"]
+        assert (row.status, row.open, row.refund_due) == (
+            "overpaid", Decimal("0.00"), Decimal("1000.00"))
+
+
+def test_two_identical_bank_lines_are_two_payments(tmp_path: Path) -> None:
+    """Identical transfers in one statement both count; importing it again adds none."""
+    from datetime import date
+
+    from factories import agreement
+
+    from mbp_billing.issuing import issue_invoice
+    from mbp_billing.ledger import import_bank_lines
+    from mbp_billing.register import Register
+
+    with Register.open(tmp_path / "r.sqlite3") as reg:
+        issue_invoice(agreement(), 2024, issue_date=date(2024, 1, 10), register=reg)
+        text = ("date,amount,communication\n2024-01-20,3500.00,+++000/0000/00101+++\n"
+                "2024-01-20,3500.00,+++000/0000/00101+++\n")
+        first = import_bank_lines(reg, text)
+        again = import_bank_lines(reg, text)
+        assert (len(first.matched), len(first.already_recorded)) == (2, 0)
+        assert (len(again.matched), len(again.already_recorded)) == (0, 2)
+        assert len(reg.payments()) == 2

@@ -189,8 +189,10 @@ class RegisterMachine(RuleBasedStateMachine):
                 amount, amount - net, paid)
             assert row.open == max(net - paid, Decimal("0.00"))
             settled += min(paid, net)
-            expected: Any = ("credited" if net == 0 else "paid" if paid >= net else "open")
+            expected: Any = ("overpaid" if paid > net else "credited" if net == 0
+                             else "paid" if paid == net else "open")
             assert row.status == expected
+            assert row.refund_due == max(paid - net, Decimal("0.00"))
         assert invoiced - credits == ledger.open_total + settled
         assert sum(r.paid for r in ledger) == sum(self.paid.values(), Decimal("0.00"))
 

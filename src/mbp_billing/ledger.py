@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
@@ -34,12 +35,12 @@ __all__ = [
     "spreadsheet_safe",
 ]
 
-Status = Literal["open", "overdue", "paid", "credited", "credit_note"]
+Status = Literal["open", "overdue", "paid", "overpaid", "credited", "credit_note"]
 
 LEDGER_COLUMNS: Final = (
     "number", "type", "buyer_kbo", "buyer_name", "year", "kind", "amount", "issue_date",
     "due_date", "credits", "credited", "paid", "open", "status", "days_overdue",
-    "structured_communication",
+    "structured_communication", "refund_due",
 )
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|", "%")
@@ -113,6 +114,7 @@ class LedgerRow:
     status: Status
     days_overdue: int
     structured_communication: str | None
+    refund_due: Decimal = Decimal("0.00")
 
     def to_record(self) -> dict[str, Any]:
         """JSON-ready form (amounts as two-decimal strings, dates ISO)."""
@@ -125,6 +127,7 @@ class LedgerRow:
             "paid": money_str(self.paid), "open": money_str(self.open), "status": self.status,
             "days_overdue": self.days_overdue,
             "structured_communication": self.structured_communication,
+            "refund_due": money_str(self.refund_due),
         }
 
 
@@ -150,7 +153,7 @@ class Ledger(Sequence[LedgerRow]):
         >>> len(ledger), ledger.open_total, [r.number for r in ledger.overdue]
         (1, Decimal('3500.00'), ['F000001'])
         >>> print(ledger.to_csv().splitlines()[0])
-        number,type,buyer_kbo,buyer_name,year,kind,amount,issue_date,due_date,credits,credited,paid,open,status,days_overdue,structured_communication
+        number,type,buyer_kbo,buyer_name,year,kind,amount,issue_date,due_date,credits,credited,paid,open,status,days_overdue,structured_communication,refund_due
     """
 
     rows: tuple[LedgerRow, ...]
@@ -251,9 +254,13 @@ def build_ledger(register: Register, as_of: date | None = None) -> Ledger:
         cred = credited.get(d.number, Decimal("0.00"))
         paid = payments.get(d.number, Decimal("0.00"))
         open_ = max(d.amount - cred - paid, Decimal("0.00"))
+        # Paid beyond what remains after credit notes: EV DV owes it back.
+        refund = max(paid - (d.amount - cred), Decimal("0.00"))
         status: Status
         days = 0
-        if cred >= d.amount:
+        if refund > 0:
+            status = "overpaid"
+        elif cred >= d.amount:
             status = "credited"
         elif open_ == 0:
             status = "paid"
@@ -265,7 +272,7 @@ def build_ledger(register: Register, as_of: date | None = None) -> Ledger:
         sc = None if sc is None else sc.strip("+")  # "+" would start a spreadsheet formula
         rows.append(LedgerRow(d.number, d.type, d.buyer_kbo, name, d.year, d.kind, d.amount,
                               d.issue_date, d.due_date, None, cred, paid, open_, status, days,
-                              sc))
+                              sc, refund))
     return Ledger(tuple(rows), as_of)
 
 
@@ -355,15 +362,18 @@ def import_bank_lines(register: Register, csv_text: str, *, source: str = "bank"
             unmatched.append((line, f"{row['communication']!r} matches no issued invoice"))
             continue
         parsed.append((line, number, when, amount, digits))
-    existing = {(p.number, p.paid_on, p.amount, p.reference) for p in register.payments()}
+    # Each recorded payment accounts for one identical line: importing the
+    # same statement twice records nothing new, while two identical
+    # transfers in one statement are two payments.
+    recorded = Counter((p.number, p.paid_on, p.amount, p.reference) for p in register.payments())
     matched: list[tuple[int, str, Decimal]] = []
     again: list[int] = []
     with register.transaction():
         for line, number, when, amount, digits in parsed:
-            if (number, when, amount, digits) in existing:
+            if recorded[(number, when, amount, digits)] > 0:
+                recorded[(number, when, amount, digits)] -= 1
                 again.append(line)
                 continue
             register.record_payment(number, amount, when, reference=digits, source=source)
-            existing.add((number, when, amount, digits))
             matched.append((line, number, amount))
     return BankImport(tuple(matched), tuple(again), tuple(unmatched))

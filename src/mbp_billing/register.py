@@ -525,11 +525,22 @@ class Register:
 
     def record_payment(self, number: str, amount: Decimal, paid_on: date, *,
                        reference: str | None = None, source: str = "manual") -> Payment:
-        """Record a payment of an invoice."""
+        """Record a payment of an invoice.
+
+        Raises:
+            InvalidValue: unknown number, a credit note, an amount that is not
+                positive, or a payment dated before the invoice.
+        """
         stored = self.get(number)
         if stored.type != "invoice":
             raise InvalidValue("number", number, "is a credit note; payments are recorded "
                                                  "against invoices")
+        if amount <= 0:
+            raise InvalidValue("amount", money_str(amount), "must be more than zero")
+        if paid_on < stored.issue_date:
+            raise InvalidValue("date", paid_on.isoformat(),
+                               f"is before invoice {number} of {stored.issue_date.isoformat()}; "
+                               "check the payment date")
         with self.transaction():
             cur = self._db.execute(
                 "INSERT INTO payments (number, amount, paid_on, reference, source) "
