@@ -66,3 +66,22 @@ def test_quote_by_municipality_takes_the_later_store_year() -> None:
     record = json.loads(out)
     assert code == 0
     assert (record["first_year"], record["population_year"]) == (2026, 2026)
+
+
+def test_a_date_far_in_the_future_is_refused(tmp_path: Path) -> None:
+    """--date 2100-01-01 would block every later invoice: refused, nothing issued."""
+    from mbp_billing.examples import example_agreement_text
+
+    (tmp_path / "a.toml").write_text(example_agreement_text(), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    from datetime import date
+
+    code = main(["invoice", str(tmp_path / "a.toml"), "--year", "2026", "--date", "2027-01-15",
+                 "--register", str(tmp_path / "r.sqlite3"), "--out", str(tmp_path / "o")],
+                stdout=out, stderr=err, today=date(2026, 11, 29))
+    assert code == 2 and "more than 31 days after today" in err.getvalue()
+    assert not (tmp_path / "r.sqlite3").exists() and not (tmp_path / "o").exists()
+    ok = main(["invoice", str(tmp_path / "a.toml"), "--year", "2026", "--date", "2026-12-28",
+               "--register", str(tmp_path / "r.sqlite3"), "--out", str(tmp_path / "o")],
+              stdout=io.StringIO(), stderr=io.StringIO(), today=date(2026, 11, 29))
+    assert ok == 0

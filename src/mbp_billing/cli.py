@@ -282,6 +282,25 @@ def _open_register(path: Path, *, create: bool = True) -> Iterator[Register]:
         register.close()
 
 
+#: How far ahead a document may be dated (e.g. the January run prepared in December).
+MAX_DAYS_AHEAD = 31
+
+
+def _document_date(args: argparse.Namespace) -> date:
+    """--date, or today; a date far in the future is refused as a typing error.
+
+    Numbers and dates ascend together (R12), so one invoice dated 2100 would
+    block every later one; such a date is almost surely a mistake.
+    """
+    when: date = args.date or args.today
+    if (when - args.today).days > MAX_DAYS_AHEAD:
+        raise InvalidValue("--date", when.isoformat(),
+                           f"is more than {MAX_DAYS_AHEAD} days after today "
+                           f"({args.today.isoformat()}); documents cannot be dated that far "
+                           "ahead, and a later date would block every earlier one")
+    return when
+
+
 def _emit_issued(issued: Issued, args: argparse.Namespace, out: TextIO, noun: str) -> None:
     record = issued.to_record()
     if args.json:
@@ -321,7 +340,7 @@ def _cmd_invoice(args: argparse.Namespace, out: TextIO) -> int:
         year = args.year
         if year is None:
             raise InvalidValue("--year", None, "is required; give the calendar year to invoice")
-    issue_date = args.date or args.today
+    issue_date = _document_date(args)
     with _open_register(register_path) as register:
         issued = issue_invoice(agreement, year, issue_date=issue_date, register=register,
                                out_dir=out_dir, locale=args.locale,
@@ -331,7 +350,7 @@ def _cmd_invoice(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_credit(args: argparse.Namespace, out: TextIO) -> int:
-    issue_date = args.date or args.today
+    issue_date = _document_date(args)
     with Register.open(_register_path(args), create=False) as register:
         issued = credit_invoice(args.number, reason=args.reason, issue_date=issue_date,
                                 register=register, out_dir=Path(args.out) if args.out
@@ -358,7 +377,7 @@ def _progress_bar(err: TextIO) -> Callable[[int, int], None] | None:
 
 def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     portfolio = load_portfolio(args.portfolio)
-    issue_date = args.date or args.today
+    issue_date = _document_date(args)
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
     register_path = _register_path(args)
     if args.dry_run and not register_path.exists():
@@ -444,7 +463,7 @@ def _cmd_pay(args: argparse.Namespace, out: TextIO) -> int:
         if not args.number or args.amount is None:
             raise InvalidValue("NUMBER", args.number,
                                "give an invoice number with --amount (and --date), or --bank-csv")
-        paid_on = args.date or args.today
+        paid_on = _document_date(args)
         payment = register.record_payment(args.number, args.amount, paid_on, source="manual")
     record = {"number": payment.number, "amount": money_str(payment.amount),
               "paid_on": payment.paid_on.isoformat()}
