@@ -213,3 +213,25 @@ def test_portfolio_is_a_sequence_of_entries() -> None:
                                         name="x.csv")
     assert len(portfolio) == 1 and list(portfolio) == [portfolio[0]]
     assert portfolio[0].source == "x.csv:2" and portfolio[0].buyer_kbo == kbo(1)
+
+
+def test_every_bad_field_of_a_row_is_reported_in_row_order(tmp_path: Path) -> None:
+    """A row with a bad KBO and an impossible date reports both; rows come in order."""
+    from mbp_billing.portfolio import PortfolioError, load_portfolio
+
+    header = ("signed_on,population,app_store_live_on,play_store_live_on,buyer_name,buyer_kbo,"
+              "buyer_street,buyer_postcode,buyer_city\n")
+    good = "2023-02-10,32000,2023-06-20,2023-07-03,G{n},{kbo},Markt 1,9999,G\n"
+    rows = [good.format(n=1, kbo="0207.123.407"),
+            "2023-02-10,32000,2023-06-20,2023-02-30,G2,0207.123.408,Markt 1,9999,G\n",
+            "2023-02-10,abc,2023-06-20,2023-07-03,G3,0207.451.227,Markt 1,9999,G\n",
+            good.format(n=4, kbo="0207.123.407")]
+    path = tmp_path / "p.csv"
+    path.write_text(header + "".join(rows), encoding="utf-8")
+    with pytest.raises(PortfolioError) as caught:
+        load_portfolio(path)
+    problems = caught.value.problems
+    assert [p.split(": ")[0] for p in problems] == [
+        f"{path}:3", f"{path}:3", f"{path}:4", f"{path}:5"]
+    assert any("2023-02-30" in p for p in problems) and any("0207.123.408" in p for p in problems)
+    assert "duplicate enterprise number" in problems[-1]

@@ -25,19 +25,21 @@ an absent value.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import tomllib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 import attrs
 
-from .agreement import AGREEMENT_KEYS, Agreement
+from .agreement import AGREEMENT_KEYS, Agreement, parse_date
 from .errors import BillingError, InvalidValue
-from .parties import BUYER_FIELDS
-from .tariff import DEFAULT_TARIFF_BOOK, TariffBook
+from .money import parse_amount
+from .parties import BUYER_FIELDS, normalize_kbo
+from .tariff import DEFAULT_TARIFF_BOOK, TariffBook, check_population
 
 __all__ = [
     "CSV_COLUMNS",
@@ -157,14 +159,19 @@ class Portfolio(Sequence[PortfolioEntry]):
                 problems.append(f"{path}: cannot be read ({why}); save it as UTF-8 TOML")
                 continue
             try:
-                agreement = Agreement.from_mapping(tomllib.loads(text), tariff=tariff)
+                data = tomllib.loads(text)
             except tomllib.TOMLDecodeError as exc:
                 problems.append(f"{path}: not valid TOML ({exc})")
                 continue
-            except BillingError as exc:
-                problems.append(f"{path}{_line_suffix(text, exc.field)}: {exc}")
-                continue
-            entries.append(PortfolioEntry(str(path), agreement))
+            errors = _field_problems(data)
+            if not errors:
+                try:
+                    entries.append(PortfolioEntry(str(path),
+                                                  Agreement.from_mapping(data, tariff=tariff)))
+                    continue
+                except BillingError as exc:
+                    errors.append(exc)
+            problems.extend(f"{path}{_line_suffix(text, exc.field)}: {exc}" for exc in errors)
         return cls._checked(entries, problems)
 
     @classmethod
@@ -195,12 +202,17 @@ class Portfolio(Sequence[PortfolioEntry]):
         problems: list[str] = []
         for row in reader:
             where = f"{name}:{reader.line_num}"
-            try:
-                agreement = Agreement.from_mapping(_row_to_mapping(row), tariff=tariff)
-            except BillingError as exc:
-                problems.append(f"{where}: {exc}")
-                continue
-            entries.append(PortfolioEntry(where, agreement))
+            errors: list[BillingError] = []
+            data = _row_to_mapping(row, errors)
+            errors += _field_problems(data)
+            if not errors:
+                try:
+                    entries.append(PortfolioEntry(where, Agreement.from_mapping(data,
+                                                                                tariff=tariff)))
+                    continue
+                except BillingError as exc:
+                    errors.append(exc)
+            problems.extend(f"{where}: {exc}" for exc in errors)
         if not entries and not problems:
             problems.append(f"{name}: has no agreement rows")
         return cls._checked(entries, problems)
@@ -221,8 +233,16 @@ class Portfolio(Sequence[PortfolioEntry]):
             else:
                 seen[buyer.kbo] = entry.source
         if problems:
-            raise PortfolioError(problems)
+            raise PortfolioError(sorted(problems, key=_position))
         return cls(tuple(entries))
+
+
+def _position(problem: str) -> tuple[str, int]:
+    # "file:12: message" sorts by file, then by line number as a number.
+    match = re.match(r"(.*?):(\d+): ", problem)
+    if match is None:
+        return (problem.split(": ", 1)[0], 0)
+    return (match[1], int(match[2]))
 
 
 def _line_suffix(text: str, field: str) -> str:
@@ -234,26 +254,67 @@ def _line_suffix(text: str, field: str) -> str:
     return ""
 
 
-def _row_to_mapping(row: dict[str, str | None]) -> dict[str, Any]:
+def _row_to_mapping(row: dict[str, str | None],
+                    errors: list[BillingError]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     buyer: dict[str, Any] = {}
     for column, raw in row.items():
         if column is None:
-            raise InvalidValue("row", raw, "has more cells than the header has columns")
+            errors.append(InvalidValue("row", raw, "has more cells than the header has columns"))
+            continue
         value = (raw or "").strip()
         if not value:
             continue
-        if column.startswith("buyer_"):
-            buyer[column.removeprefix("buyer_")] = value
-        elif column == "amendments":
-            data["amendments"] = [_amendment(part) for part in value.split(";") if part.strip()]
-        elif column in _INTEGER_COLUMNS:
-            data[column] = _integer(value, column)
-        else:
-            data[column] = value
+        try:
+            if column.startswith("buyer_"):
+                buyer[column.removeprefix("buyer_")] = value
+            elif column == "amendments":
+                data["amendments"] = [_amendment(p) for p in value.split(";") if p.strip()]
+            elif column in _INTEGER_COLUMNS:
+                data[column] = _integer(value, column)
+            else:
+                data[column] = value
+        except BillingError as exc:
+            errors.append(exc)
     if buyer:
         data["buyer"] = buyer
     return data
+
+
+_DATE_KEYS: Final = ("signed_on", "app_store_live_on", "play_store_live_on", "notice_sent_on",
+                     "dissolved_on")
+
+
+def _field_problems(data: Mapping[str, Any]) -> list[BillingError]:
+    """Check each field on its own, so that a row reports all its bad fields at once.
+
+    Cross-field rules (fee against tariff, notice after signing, ...) are
+    checked afterwards by the :class:`Agreement` itself.
+    """
+    errors: list[BillingError] = []
+
+    def attempt(check: Callable[[], object]) -> None:
+        try:
+            check()
+        except BillingError as exc:
+            errors.append(exc)
+
+    for key in _DATE_KEYS:
+        if key in data:
+            attempt(functools.partial(parse_date, data[key], key))
+    if "population" in data:
+        attempt(lambda: check_population(data["population"]))
+    if "annual_fee" in data:
+        attempt(lambda: parse_amount(data["annual_fee"], "annual_fee"))
+    buyer = data.get("buyer")
+    if isinstance(buyer, Mapping):
+        if "kbo" in buyer:
+            attempt(lambda: normalize_kbo(buyer["kbo"], "buyer.kbo"))
+        for key in BUYER_FIELDS:
+            if key not in ("kbo", "reference") and key not in buyer:
+                errors.append(InvalidValue(f"buyer.{key}", None,
+                                           f"is missing; add buyer_{key} (or {key} in [buyer])"))
+    return errors
 
 
 def _integer(value: str, column: str) -> int:
