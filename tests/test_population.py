@@ -135,3 +135,11 @@ def test_every_row_is_a_positive_population(table: PopulationTable) -> None:
         (Path(__file__).resolve().parents[1] / "src" / "mbp_billing" / "data" /
          "mergers_2025.csv").read_text(encoding="utf-8"))))
     assert len(rows) == 28
+
+
+def test_unknown_code_suggests_the_nearest_codes(table: PopulationTable) -> None:
+    """An unknown NIS code gets the nearest existing codes as suggestions."""
+    with pytest.raises(InvalidValue, match="did you mean 46030"):
+        table.lookup("46031", 2026)
+    with pytest.raises(InvalidValue, match="did you mean"):
+        table.lookup("99999", 2026)

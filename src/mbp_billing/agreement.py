@@ -282,6 +282,7 @@ class Agreement:
         _check_basis(self.population, self.annual_fee, "")
         if self.population_year is not None:
             _check_year(self.population_year, "population_year")
+        # R1, Annex 2 §1: a stated fee must be the tariff's for the stated population.
         if self.population is not None and self.annual_fee is not None:
             year = max(self.signed_on.year, self.tariff.versions[0].valid_from)
             tier = self.tariff.tier_for(self.population, year)

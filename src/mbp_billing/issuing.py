@@ -312,7 +312,7 @@ def issue_invoice(
             _refuse_foreign_files(out_dir, invoice.number, pdf, xml)
             stored = register.insert(invoice, pdf=pdf, xml=xml)
         else:
-            stored = existing
+            stored = existing  # R9, Annex 2 §1: an amendment never changes an issued invoice
     paths = write_files(register, stored.number, out_dir) if out_dir is not None else (None, None)
     return Issued(stored, existing is None, *paths)
 

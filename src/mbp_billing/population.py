@@ -193,8 +193,9 @@ class PopulationTable:
             for m in current:
                 if m.nis_code == code:
                     return m
-            codes = sorted({r.nis_code for r in self.rows})
-            close = difflib.get_close_matches(key, codes, n=3)
+            codes = sorted({m.nis_code for m in current})
+            close = difflib.get_close_matches(key, codes, n=3) or sorted(
+                codes, key=lambda c: abs(int(c) - int(key)))[:3]
             raise InvalidValue("municipality", key, f"is no NIS code of {year}"
                                + (f"; did you mean {', '.join(close)}?" if close else ""))
         folded = _fold(key)

@@ -39,6 +39,7 @@ __all__ = [
     "Schedule",
     "Step",
     "build_schedule",
+    "months_in_force",
     "quote",
 ]
 
@@ -288,14 +289,15 @@ def _fee_steps(agreement: Agreement, year: int) -> list[Step]:
 
 def _start_steps(agreement: Agreement, start: date) -> list[Step]:
     app, play = agreement.app_store_live_on, agreement.play_store_live_on
-    assert app is not None and play is not None
+    live = agreement.go_live
+    assert app is not None and play is not None and live is not None
     if app == play:
         which = "both stores on the same day"
     else:
         which = "the Play Store is later" if play > app else "the App Store is later"
     steps = [Step("R2", f"App Store {app.isoformat()}, Play Store {play.isoformat()}: "
-                        f"go-live {max(app, play).isoformat()} ({which})")]
-    if max(app, play) < EARLIEST_BILLING_START:
+                        f"go-live {live.isoformat()} ({which})")]
+    if live < EARLIEST_BILLING_START:
         steps.append(Step("R3", f"go-live is before January 2023: billing starts on "
                                 f"{EARLIEST_BILLING_START.isoformat()}"))
     else:
@@ -321,6 +323,28 @@ def _digits(exact: Fraction, places: int = 6) -> str:
     whole = scaled.numerator // scaled.denominator
     text = f"{whole // 10**places}.{whole % 10**places:0{places}d}".rstrip("0")
     return text if scaled.denominator == 1 else f"{text}..."
+
+
+def months_in_force(period_start: date, ends_on: date) -> int:
+    """Months billed in the final year under the pro-rata policy.  # R8 (policy)
+
+    From the first month of the period through the month of the end, both
+    counted in full, as the go-live month is in R4.
+
+    Args:
+        period_start: the first day of the final year's period.
+        ends_on: the last day the agreement is in force.
+
+    Returns:
+        A number of months, 1 to 12.
+
+    Examples:
+        >>> months_in_force(date(2026, 1, 1), date(2026, 3, 31))
+        3
+        >>> months_in_force(date(2026, 1, 1), date(2026, 3, 1))
+        3
+    """
+    return ends_on.month - period_start.month + 1
 
 
 def _month_span(first: date, last: date) -> str:
@@ -366,7 +390,7 @@ def build_schedule(
     ends = agreement.ends_on
     if start is None or (ends is not None and ends < start):
         return Schedule(agreement, through, (), policy)
-    for year in range(start.year, through + 1):
+    for year in range(start.year, through + 1):  # R5, Annex 2 §2: one charge per year
         first = year == start.year
         period_start = start if first else date(year, 1, 1)
         if not first and not agreement.in_force_on(period_start):
@@ -395,7 +419,7 @@ def build_schedule(
         final = ends is not None and ends <= date(year, 12, 31)
         if final and ends is not None:
             if policy is EndPolicy.PRO_RATA and ends < period_end:
-                months = ends.month - period_start.month + 1
+                months = months_in_force(period_start, ends)
                 period_end = ends
                 rule = "R8"
                 steps.append(Step("R8", f"agreement ends on {ends.isoformat()}; pro-rata policy: "
@@ -459,9 +483,10 @@ def quote(
                            "give exactly one of population and annual_fee")
     if population is not None:
         check_population(population)
-    live = max(app_store_live_on, play_store_live_on)
+    # A quote has no agreement: sign it on the earliest date that could matter,
+    # so that the term never cuts the first year short.
     agreement = Agreement(
-        signed_on=min(live, EARLIEST_BILLING_START, app_store_live_on, play_store_live_on),
+        signed_on=min(EARLIEST_BILLING_START, app_store_live_on, play_store_live_on),
         population=population, annual_fee=annual_fee,
         app_store_live_on=app_store_live_on, play_store_live_on=play_store_live_on,
         tariff=tariff,
