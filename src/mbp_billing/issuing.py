@@ -153,12 +153,23 @@ def check_out_dir(out_dir: Path) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise InvalidValue("--out", str(out_dir), "is a file, not a folder; give a folder for "
                                                   "the PDF and XML files")
+    missing = []
     existing = out_dir.absolute()
     while not existing.exists():
+        missing.append(existing)
         existing = existing.parent
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise InvalidValue("--out", str(out_dir), f"cannot be created or written ({existing} is "
                                                   "not a writable folder); give another folder")
+    if missing:
+        # Prove the folder can be made, then leave no trace of the probe.
+        try:
+            out_dir.mkdir(parents=True)
+        except OSError as exc:
+            raise InvalidValue("--out", str(out_dir), f"cannot be created ({exc.strerror}); "
+                                                      "give a writable folder") from None
+        for folder in missing:
+            folder.rmdir()
 
 
 def _atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
