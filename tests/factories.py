@@ -33,3 +33,22 @@ def agreement(**overrides: Any) -> Agreement:
     }
     fields.update(overrides)
     return Agreement(**fields)
+
+
+#: The issue's example agreement file, with a termination notice (R7).
+ISSUE_EXAMPLE_TOML = """\
+signed_on = 2023-02-10
+population = 32000
+population_year = 2023
+app_store_live_on = 2023-06-20
+play_store_live_on = 2023-07-03
+notice_sent_on = 2025-10-01
+
+[buyer]
+name = "Gemeente Voorbeeld"
+kbo = "0207.123.407"
+street = "Marktplein 1"
+postcode = "9999"
+city = "Voorbeeld"
+reference = "MBP-APP"
+"""

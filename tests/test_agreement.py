@@ -8,31 +8,13 @@ from pathlib import Path
 
 import attrs
 import pytest
+from factories import ISSUE_EXAMPLE_TOML
 
 from mbp_billing.agreement import Agreement, Amendment, parse_date
 from mbp_billing.errors import InvalidValue
 from mbp_billing.parties import SELLER, SELLER_IBAN, Party, normalize_kbo
 
-EXAMPLE = """\
-signed_on = 2023-02-10
-population = 32000
-population_year = 2023
-app_store_live_on = 2023-06-20
-play_store_live_on = 2023-07-03
-notice_sent_on = 2025-10-01
-
-[buyer]
-name = "Gemeente Voorbeeld"
-kbo = "0207.123.407"
-street = "Marktplein 1"
-postcode = "9999"
-city = "Voorbeeld"
-reference = "MBP-APP"
-
-[[amendments]]
-from_year = 2025
-population = 26000
-"""
+EXAMPLE = ISSUE_EXAMPLE_TOML + "\n[[amendments]]\nfrom_year = 2025\npopulation = 26000\n"
 
 BASE = "signed_on = 2023-02-10\n"
 

@@ -12,28 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import ISSUE_EXAMPLE_TOML
 
 from mbp_billing.cli import main
 
-AGREEMENT = """\
-signed_on = 2023-02-10
-population = 32000
-population_year = 2023
-app_store_live_on = 2023-06-20
-play_store_live_on = 2023-07-03
-notice_sent_on = 2025-10-01
-
-[buyer]
-name = "Gemeente Voorbeeld"
-kbo = "0207.123.407"
-street = "Marktplein 1"
-postcode = "9999"
-city = "Voorbeeld"
-
-[[amendments]]
-from_year = 2025
-population = 60000
-"""
+AGREEMENT = ISSUE_EXAMPLE_TOML + "\n[[amendments]]\nfrom_year = 2025\npopulation = 60000\n"
 
 MONEY = re.compile(r"^\d+\.\d\d$")
 ISO = re.compile(r"^\d{4}-\d\d-\d\d$")
