@@ -36,6 +36,7 @@ __all__ = [
     "check_out_dir",
     "credit_invoice",
     "issue_invoice",
+    "refuse_foreign_files",
     "render_files",
     "require_buyer",
     "sweep_temporary_files",
@@ -119,7 +120,22 @@ def _targets(out_dir: Path, number: str) -> tuple[Path, Path]:
     return out_dir / f"{number}.pdf", out_dir / f"{number}.xml"
 
 
-def _refuse_foreign_files(out_dir: Path | None, number: str, pdf: bytes, xml: bytes) -> None:
+def refuse_foreign_files(out_dir: Path | None, number: str, pdf: bytes, xml: bytes) -> None:
+    """Refuse when ``<number>.pdf``/``.xml`` in ``out_dir`` hold other bytes than ours.
+
+    Args:
+        out_dir: the output folder, or ``None`` (nothing to check).
+        number: the document number the files are named after.
+        pdf: the PDF bytes that belong under that name.
+        xml: the UBL bytes that belong under that name.
+
+    Raises:
+        RegisterConflict: a file holds something else than a start of our bytes.
+
+    Examples:
+        >>> import tempfile
+        >>> refuse_foreign_files(Path(tempfile.mkdtemp()), "F000001", b"%PDF", b"<x/>")
+    """
     if out_dir is None:
         return
     for path, data in zip(_targets(out_dir, number), (pdf, xml), strict=True):
@@ -233,7 +249,7 @@ def write_files(register: Register, number: str, out_dir: Path, *,
             stays issued, and asking again writes its files.
     """
     pdf, xml = register.file_bytes(number, "pdf"), register.file_bytes(number, "xml")
-    _refuse_foreign_files(out_dir, number, pdf, xml)
+    refuse_foreign_files(out_dir, number, pdf, xml)
     pdf_path, xml_path = _targets(out_dir, number)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -320,7 +336,7 @@ def issue_invoice(
                                     issue_date=issue_date)
             register.check_date(INVOICE_SERIES, issue_date)
             pdf, xml = render_files(invoice, locale)
-            _refuse_foreign_files(out_dir, invoice.number, pdf, xml)
+            refuse_foreign_files(out_dir, invoice.number, pdf, xml)
             stored = register.insert(invoice, pdf=pdf, xml=xml)
         else:
             stored = existing  # R9, Annex 2 §1: an amendment never changes an issued invoice
@@ -396,7 +412,7 @@ def credit_invoice(
         note = CreditNote.build(invoice, number=register.next_number(CREDIT_SERIES),
                                 issue_date=issue_date, reason=reason, amount=credited)
         pdf, xml = render_files(note, locale)
-        _refuse_foreign_files(out_dir, note.number, pdf, xml)
+        refuse_foreign_files(out_dir, note.number, pdf, xml)
         new = register.insert(note, pdf=pdf, xml=xml)
     paths = write_files(register, new.number, out_dir) if out_dir is not None else (None, None)
     return Issued(new, True, *paths)

@@ -37,8 +37,8 @@ from .errors import InvalidValue, RegisterConflict
 from .issuing import (
     CREDIT_SERIES,
     INVOICE_SERIES,
-    _refuse_foreign_files,
     check_out_dir,
+    refuse_foreign_files,
     render_files,
     sweep_temporary_files,
     write_files,
@@ -398,7 +398,7 @@ def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
                                                 issue_date=issue_date)))
         rendered = _render_many([inv for _, inv in planned], locale, pool)
         for (_, invoice), (pdf, xml) in zip(planned, rendered, strict=True):
-            _refuse_foreign_files(out_dir, invoice.number, pdf, xml)
+            refuse_foreign_files(out_dir, invoice.number, pdf, xml)
             register.insert(invoice, pdf=pdf, xml=xml)
     lines = []
     for item, invoice in planned:
@@ -426,7 +426,7 @@ def _issue_credit(credit: _CreditDue, issue_date: date, register: Register,
                     f"{credit.charge.months}/12 van het jaar verschuldigd (R8, pro rata)"),
             amount=amount)
         pdf, xml = render_files(note, locale)
-        _refuse_foreign_files(out_dir, note.number, pdf, xml)
+        refuse_foreign_files(out_dir, note.number, pdf, xml)
         register.insert(note, pdf=pdf, xml=xml)
     paths: tuple[Path | None, Path | None] = (None, None)
     if out_dir is not None:
