@@ -233,8 +233,8 @@ def sweep_temporary_files(out_dir: Path) -> int:
     return removed
 
 
-def write_files(register: Register, number: str, out_dir: Path, *,
-                sync: bool = True) -> tuple[Path, Path]:
+def write_files(register: Register, number: str, out_dir: Path, *, sync: bool = True,
+                files: tuple[bytes, bytes] | None = None) -> tuple[Path, Path]:
     """Write a document's PDF and UBL from the register's bytes, atomically.
 
     Each file is written to a temporary name and renamed, so a killed
@@ -242,13 +242,15 @@ def write_files(register: Register, number: str, out_dir: Path, *,
     ``sync`` each file is also flushed to disk before the rename (a power
     cut cannot lose it); without, the register, which is always synced, stays
     the durable copy and the files can be rewritten from it byte for byte.
+    ``files`` passes the PDF and UBL bytes a caller has just recorded, which
+    saves reading them back from the register.
 
     Raises:
         RegisterConflict: a file of that name exists with other content.
         InvalidValue: the folder or a file cannot be written; the document
             stays issued, and asking again writes its files.
     """
-    pdf, xml = register.file_bytes(number, "pdf"), register.file_bytes(number, "xml")
+    pdf, xml = files or (register.file_bytes(number, "pdf"), register.file_bytes(number, "xml"))
     refuse_foreign_files(out_dir, number, pdf, xml)
     pdf_path, xml_path = _targets(out_dir, number)
     try:
@@ -338,9 +340,12 @@ def issue_invoice(
             pdf, xml = render_files(invoice, locale)
             refuse_foreign_files(out_dir, invoice.number, pdf, xml)
             stored = register.insert(invoice, pdf=pdf, xml=xml)
+            files: tuple[bytes, bytes] | None = (pdf, xml)
         else:
             stored = existing  # R9, Annex 2 §1: an amendment never changes an issued invoice
-    paths = write_files(register, stored.number, out_dir) if out_dir is not None else (None, None)
+            files = None
+    paths = (write_files(register, stored.number, out_dir, files=files)
+             if out_dir is not None else (None, None))
     return Issued(stored, existing is None, *paths)
 
 
@@ -414,6 +419,7 @@ def credit_invoice(
         pdf, xml = render_files(note, locale)
         refuse_foreign_files(out_dir, note.number, pdf, xml)
         new = register.insert(note, pdf=pdf, xml=xml)
-    paths = write_files(register, new.number, out_dir) if out_dir is not None else (None, None)
+    paths = (write_files(register, new.number, out_dir, files=(pdf, xml))
+             if out_dir is not None else (None, None))
     return Issued(new, True, *paths)
 

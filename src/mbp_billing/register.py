@@ -509,7 +509,7 @@ class Register:
         prev = self.last_chain()
         chain = chain_hash(prev, content_hash, pdf_sha, xml_sha)
         index = _index_columns(record)
-        self._db.execute(
+        cursor = self._db.execute(
             "INSERT INTO documents (number, series, counter, type, buyer_kbo, year, kind, "
             "amount, issue_date, due_date, credits, content, content_hash, pdf_sha256, "
             "xml_sha256, prev_chain, chain) "
@@ -521,7 +521,11 @@ class Register:
         self._db.executemany("INSERT INTO files (number, format, sha256, data) VALUES (?, ?, ?, ?)",
                              [(document.number, "pdf", pdf_sha, pdf),
                               (document.number, "xml", xml_sha, xml)])
-        return self.get(document.number)
+        # The row as stored, built from what was just written (no read-back).
+        return _stored((cursor.lastrowid, index["number"], index["type"], index["buyer_kbo"],
+                        index["year"], index["kind"], index["amount"], index["issue_date"],
+                        index["due_date"], index["credits"], content, content_hash, pdf_sha,
+                        xml_sha, prev, chain))
 
     def record_payment(self, number: str, amount: Decimal, paid_on: date, *,
                        reference: str | None = None, source: str = "manual") -> Payment:

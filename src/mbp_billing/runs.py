@@ -401,10 +401,10 @@ def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
             refuse_foreign_files(out_dir, invoice.number, pdf, xml)
             register.insert(invoice, pdf=pdf, xml=xml)
     lines = []
-    for item, invoice in planned:
+    for (item, invoice), files in zip(planned, rendered, strict=True):
         paths: tuple[Path | None, Path | None] = (None, None)
         if out_dir is not None:
-            paths = write_files(register, invoice.number, out_dir, sync=sync_files)
+            paths = write_files(register, invoice.number, out_dir, sync=sync_files, files=files)
         lines.append(_line(item.entry, item.charge, invoice.number, "invoice", invoice.total,
                            paths=paths))
     return lines, skipped
@@ -430,7 +430,7 @@ def _issue_credit(credit: _CreditDue, issue_date: date, register: Register,
         register.insert(note, pdf=pdf, xml=xml)
     paths: tuple[Path | None, Path | None] = (None, None)
     if out_dir is not None:
-        paths = write_files(register, note.number, out_dir, sync=sync_files)
+        paths = write_files(register, note.number, out_dir, sync=sync_files, files=(pdf, xml))
     return _line(credit.entry, credit.charge, note.number, "credit_note", amount,
                  credit.invoice_number, paths)
 
