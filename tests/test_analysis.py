@@ -162,6 +162,9 @@ def test_charts_draw_bars_per_tier(table: PopulationTable) -> None:
     fig = plot_revenue_by_tier(forecast(example_portfolio(), range(2026, 2028)))
     ax = fig.axes[0]
     assert len(ax.containers) == 4 and len(ax.containers[0]) == 2
+    fig.canvas.draw()
+    assert "€ 1.200.000" in [t.get_text() for t in ax.get_yticklabels()]
+    assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1
     fig2 = plot_population_vs_bounds(table, 2026, window=500)
     assert len(fig2.axes) == 3
     names = {t.get_text() for t in fig2.axes[0].get_yticklabels()}
@@ -279,3 +282,19 @@ def test_merger_effect_is_the_merged_fee_less_the_fees_apart(table: PopulationTa
     assert wingene["tier_kept"] and wingene["effect"] == Decimal("-3500.00")
     with pytest.raises(InvalidValue, match="2025"):
         merger_effect(table, [2024])
+
+
+def test_what_if_and_merger_charts_say_what_they_show() -> None:
+    """The what-if chart labels each year's difference; the merger chart has one bar a merger."""
+    pytest.importorskip("matplotlib")
+    from mbp_billing.plot import plot_merger_effect, plot_what_if
+
+    book = DEFAULT_TARIFF_BOOK.with_change(percent=10, from_year=2027)
+    fig = plot_what_if(forecast(example_portfolio(), [2026, 2027], tariff=book))
+    notes = [t.get_text() for t in fig.axes[0].texts]
+    assert notes == ["+€ 0", "+€ 137.000"]
+    with pytest.raises(ValueError, match="scenario"):
+        plot_what_if(forecast(example_portfolio(), [2027]))
+    fig = plot_merger_effect(merger_effect(years=[2026]))
+    assert len(fig.axes[0].patches) == 13
+    assert "2026" in fig.axes[0].get_title(loc="left")

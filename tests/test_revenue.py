@@ -163,3 +163,27 @@ def test_revenue_reverses_the_credited_months(tmp_path: Path) -> None:
     assert {months[date(2024, m, 1)]["credited"] for m in range(1, 13)} == {
         Decimal("-166.67"), Decimal("-166.66")}
     assert table.total("revenue") == Decimal("3500.00") + Decimal("5000.00")
+
+
+def test_monthly_charts_read_in_euros_with_the_legend_beside(tmp_path: Path) -> None:
+    """Monthly charts: euro tick labels (no 1e6 offset), the table's title, legend off the bars."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mbp_billing.plot import plot_monthly_cash, plot_monthly_revenue
+
+    path = _small_register(tmp_path)
+    for fig, table in (
+            (plot_monthly_revenue(t := monthly_revenue(path, [2024])), t),
+            (plot_monthly_cash(t := monthly_cash(path, [2024], as_of=date(2024, 3, 1))), t)):
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        assert ax.get_title(loc="left") == table.title and "2024" in table.title
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        assert all(text.startswith(("€", "-€")) for text in labels if text)
+        assert ax.yaxis.get_offset_text().get_text() == ""
+        legend = ax.get_legend().get_window_extent()
+        assert legend.x0 >= ax.get_window_extent().x1  # beside the plot, not over the bars
+        assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["Jan", "Feb"]
+        plt.close(fig)

@@ -421,8 +421,8 @@ def forecast(portfolio: Portfolio, years: Iterable[int], *,
     span = f"{wanted[0]}-{wanted[-1]}" if len(wanted) > 1 else str(wanted[0])
     base = _by_year_and_tier(portfolio, wanted, policy)
     if not scenario:
-        rows = tuple((y, t or None, n, a) for (y, t), (n, a) in sorted(base.items()))
-        return Table(columns, rows, title=f"Revenue forecast {span}", totals=("amount",))
+        plain = tuple((y, t or None, n, a) for (y, t), (n, a) in sorted(base.items()))
+        return Table(columns, plain, title=f"Revenue forecast {span}", totals=("amount",))
     book = what_if(portfolio, tariff=tariff, amendments=amendments, go_live=go_live)
     new = _by_year_and_tier(book, wanted, policy)
     rows = []

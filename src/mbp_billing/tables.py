@@ -231,7 +231,7 @@ class Table(Sequence[dict[str, Any]]):
             raise ImportError("to_polars() needs polars: pip install polars") from None
         types = {"money": pl.Decimal(MONEY_PRECISION, 2), "date": pl.Date, "int": pl.Int64,
                  "bool": pl.Boolean, "text": pl.String}
-        schema = {}
+        schema: dict[str, Any] = {}
         for name, kind in self.kinds().items():
             schema[name] = (pl.Categorical if kind == "text" and name in CATEGORY_COLUMNS
                             else types[kind])
