@@ -293,6 +293,10 @@ class Table(Sequence[dict[str, Any]]):
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # IPython's plain-text display: the aligned table, not the attrs repr.
+        printer.text(str(self))
+
     def __str__(self) -> str:
         cells = [[str(_cell(v)) if v is not None else "" for v in r] for r in self.rows]
         widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(self.columns)]
