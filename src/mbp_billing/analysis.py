@@ -510,7 +510,7 @@ def retiering(table: PopulationTable, old_year: int, new_year: int, *,
                      new_tier.annual_fee - fee_now))
     return Table(("nis_code", "name", f"population_{old_year}", f"population_{new_year}",
                   "tier_before", "tier_after", "fee_before", "fee_after", "delta"),
-                 tuple(rows), title=f"Re-tiering {old_year} -> {new_year}")
+                 tuple(rows), title=f"Re-tiering {old_year} -> {new_year}", totals=("delta",))
 
 
 def _mergers(table: PopulationTable) -> dict[str, list[str]]:
