@@ -52,8 +52,12 @@ _LABELS: Final = {
     "credits": "Credits invoice",
     "difference": "Difference (EUR)",
     "due_date": "Due date",
+    "fees_apart": "Fees apart (EUR)",
     "issue_date": "Issue date",
     "kind": "Kind",
+    "merged_name": "Merged municipality",
+    "merged_nis": "Merged NIS code",
+    "month": "Month",
     "months": "Months",
     "name": "Municipality",
     "nis_code": "NIS code",
@@ -64,6 +68,7 @@ _LABELS: Final = {
     "seq": "No.",
     "source": "Source",
     "tier": "Tier",
+    "tier_kept": "Keeps its tier",
     "type": "Type",
     "year": "Year",
 }
@@ -262,7 +267,8 @@ class Table(Sequence[dict[str, Any]]):
             if kind == "bool":
                 return "yes" if value else "no"
             if isinstance(value, date):
-                return value.isoformat()
+                # A month is shown as such; its first day is what the data holds.
+                return value.isoformat()[:7] if name == "month" else value.isoformat()
             return str(value)
 
         def align(name: str) -> str:
