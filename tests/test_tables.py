@@ -70,3 +70,12 @@ def test_slicing_gives_a_table() -> None:
     part = t[:3]
     assert isinstance(part, Table) and part.title == "t" and part.total("amount") == 6
     assert t[-1] == {"month": date(2026, 12, 1), "amount": Decimal(12)}
+
+
+def test_an_empty_table_still_has_typed_columns() -> None:
+    """With no rows to tell, the library's own columns keep their types."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    df = forecast(example_portfolio(), []).to_pandas()
+    assert str(df["amount"].dtype) == "decimal128(18, 2)[pyarrow]"
+    assert pd.api.types.is_integer_dtype(df["year"])

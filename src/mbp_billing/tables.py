@@ -75,6 +75,21 @@ _LABELS: Final = {
 
 Kind = Literal["money", "date", "int", "bool", "text"]
 
+# What the library's own columns hold, for a column with no value to tell
+# (an empty table still gets typed DataFrame columns).
+_KNOWN_KINDS: Final[dict[str, Kind]] = {
+    **dict.fromkeys(("amount", "annual_fee", "baseline", "difference", "signed_amount",
+                     "invoiced", "credited", "revenue", "expected", "received", "open",
+                     "fee", "fee_before", "fee_after", "delta", "fees_apart", "merged_fee",
+                     "effect"), "money"),
+    **dict.fromkeys(("year", "months", "agreements", "tier", "seq", "id", "population",
+                     "merged_population", "merged_tier", "predecessors", "tier_before",
+                     "tier_after"), "int"),
+    **dict.fromkeys(("month", "period_start", "period_end", "issue_date", "due_date",
+                     "paid_on"), "date"),
+    "tier_kept": "bool",
+}
+
 
 def column_label(name: str, kind: str = "text") -> str:
     """The label in words of a column, for display only.
@@ -98,7 +113,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _kind(values: Sequence[Any]) -> Kind:
+def _kind(name: str, values: Sequence[Any]) -> Kind:
     for v in values:
         if v is None:
             continue
@@ -111,7 +126,7 @@ def _kind(values: Sequence[Any]) -> Kind:
         if isinstance(v, int):
             return "int"
         return "text"
-    return "text"
+    return "int" if name.startswith("population_") else _KNOWN_KINDS.get(name, "text")
 
 
 @attrs.frozen
@@ -169,7 +184,7 @@ class Table(Sequence[dict[str, Any]]):
 
     def kinds(self) -> dict[str, Kind]:
         """What each column holds: ``money``, ``date``, ``int``, ``bool`` or ``text``."""
-        return {c: _kind(self.column(c)) for c in self.columns}
+        return {c: _kind(c, self.column(c)) for c in self.columns}
 
     def to_records(self) -> list[dict[str, Any]]:
         """Rows as dicts (values as stored)."""
