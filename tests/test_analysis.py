@@ -232,6 +232,19 @@ def test_a_what_if_tariff_is_an_explicit_amendment() -> None:
     assert "what-if: 2028 annual: 9000.00 EUR" in text and "difference: -1000.00 EUR" in text
 
 
+def test_an_agreement_signed_after_the_change_gets_the_what_if_table_without_amendment() -> None:
+    """Signed in 2028, after a change from 2027: priced under the what-if table, no amendment
+    dated before its signing."""
+    p = Portfolio((PortfolioEntry("late.toml", make_agreement(
+        signed_on=date(2028, 3, 1), population=9000, app_store_live_on=date(2028, 5, 2),
+        play_store_live_on=date(2028, 5, 2))),))
+    book = DEFAULT_TARIFF_BOOK.with_change(percent=10, from_year=2027)
+    a = what_if(p, tariff=book)[0].agreement
+    assert a.amendments == ()
+    assert charges_table(p, 2029, tariff=book).column("difference") == [
+        Decimal("233.34"), Decimal("350.00")]  # 2566.67 - 2333.33, 3850 - 3500
+
+
 def test_what_if_amendments_and_go_live_combine() -> None:
     """Amendments and go-live dates of a scenario show per year and tier against the baseline."""
     p = example_portfolio()

@@ -97,6 +97,8 @@ def _amended_to(agreement: Agreement, book: TariffBook) -> Agreement:
         basis, _ = agreement.basis_for(year)
         if year in taken or basis.population is None:
             continue  # a stated fee is not on the tariff: it stays as stated
+        if year < agreement.signed_on.year:
+            continue  # signed later: the what-if table is the one in force at signing
         amendments.append(Amendment(from_year=year, population=basis.population))
     return attrs.evolve(
         agreement, amendments=tuple(amendments), tariff=book,
