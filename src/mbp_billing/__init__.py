@@ -25,7 +25,18 @@ Decimal('1666.67')
 """
 
 from .agreement import Agreement, Amendment, parse_date
-from .analysis import charges_table, forecast, retiering, with_go_live
+from .analysis import (
+    charges_table,
+    explain_amount,
+    forecast,
+    merger_effect,
+    mergers_table,
+    retiering,
+    what_if,
+    with_amendments,
+    with_go_live,
+    with_tariff,
+)
 from .audit import verify
 from .documents import CreditNote, Invoice, Line, structured_communication
 from .einvoice import to_ubl
@@ -38,8 +49,15 @@ from .parties import SELLER, Party
 from .population import Municipality, PopulationTable
 from .portfolio import Portfolio, PortfolioEntry, PortfolioError, load_portfolio
 from .proration import billing_start, go_live_date, months_billed, prorated_amount
-from .register import Register, default_register_path
+from .register import Register, default_register_path, open_read_only
 from .render import epc_qr_payload, render_pdf
+from .revenue import (
+    documents_table,
+    monthly_cash,
+    monthly_revenue,
+    payments_table,
+    spread_over_months,
+)
 from .runs import RunResult, run_portfolio
 from .schedule import Charge, EndPolicy, Schedule, Step, build_schedule, quote
 from .tables import Table
@@ -86,29 +104,41 @@ __all__ = [
     "charges_table",
     "credit_invoice",
     "default_register_path",
+    "documents_table",
     "epc_qr_payload",
     "example_agreement",
     "example_portfolio",
+    "explain_amount",
     "forecast",
     "go_live_date",
     "import_bank_lines",
     "issue_invoice",
     "load_portfolio",
+    "merger_effect",
+    "mergers_table",
+    "monthly_cash",
+    "monthly_revenue",
     "months_billed",
+    "open_read_only",
     "parse_amount",
     "parse_date",
+    "payments_table",
     "prorated_amount",
     "quote",
     "render_pdf",
     "retiering",
     "round_money",
     "run_portfolio",
+    "spread_over_months",
     "structured_communication",
     "termination",
     "terms",
     "to_ubl",
     "verify",
+    "what_if",
+    "with_amendments",
     "with_go_live",
+    "with_tariff",
 ]
 
 __version__ = "0.1.0"
