@@ -25,7 +25,7 @@ from typing import Any, Final
 import attrs
 
 from .errors import InvalidValue
-from .money import parse_amount
+from .money import parse_amount, parse_whole_number
 from .parties import Party
 from .proration import billing_start, go_live_date
 from .tariff import DEFAULT_TARIFF_BOOK, TariffBook, Tier, check_population
@@ -132,9 +132,10 @@ def _dissolved(value: object) -> date | None:
 
 
 def _check_year(value: object, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2200:
+    if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidValue(field, value, "must be a calendar year such as 2025")
-    return value
+    return parse_whole_number(value, field, minimum=SUPPORTED_YEARS.start,
+                              maximum=SUPPORTED_YEARS.stop - 1, what="a calendar year")
 
 
 def _amendment_fee(value: object) -> Decimal | None:

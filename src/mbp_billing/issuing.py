@@ -22,7 +22,7 @@ import attrs
 from .agreement import Agreement
 from .documents import CreditNote, Document, Invoice
 from .einvoice import to_ubl
-from .errors import InvalidValue, RegisterConflict
+from .errors import FilesNotWritten, InvalidValue, RegisterConflict
 from .money import money_str
 from .register import Register, StoredDocument
 from .render import render_pdf
@@ -247,8 +247,8 @@ def write_files(register: Register, number: str, out_dir: Path, *, sync: bool = 
 
     Raises:
         RegisterConflict: a file of that name exists with other content.
-        InvalidValue: the folder or a file cannot be written; the document
-            stays issued, and asking again writes its files.
+        FilesNotWritten: the folder or a file cannot be written; the document
+            stays issued, and calling again writes its files.
     """
     pdf, xml = files or (register.file_bytes(number, "pdf"), register.file_bytes(number, "xml"))
     refuse_foreign_files(out_dir, number, pdf, xml)
@@ -258,10 +258,7 @@ def write_files(register: Register, number: str, out_dir: Path, *, sync: bool = 
         _atomic_write(pdf_path, pdf, sync=sync)
         _atomic_write(xml_path, xml, sync=sync)
     except OSError as exc:
-        raise InvalidValue(
-            "--out", str(out_dir),
-            f"cannot be written ({exc.strerror}); {number} is issued and kept in the register: "
-            "ask again with a writable --out to write its files") from None
+        raise FilesNotWritten((number,), str(out_dir), exc.strerror or str(exc)) from None
     return pdf_path, xml_path
 
 

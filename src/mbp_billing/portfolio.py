@@ -35,11 +35,11 @@ from typing import Any, Final
 
 import attrs
 
-from .agreement import AGREEMENT_KEYS, Agreement, parse_date
+from .agreement import AGREEMENT_KEYS, SUPPORTED_YEARS, Agreement, parse_date
 from .errors import BillingError, InvalidValue
-from .money import parse_amount
+from .money import parse_amount, parse_whole_number
 from .parties import BUYER_FIELDS, normalize_kbo
-from .tariff import DEFAULT_TARIFF_BOOK, TariffBook, check_population
+from .tariff import DEFAULT_TARIFF_BOOK, MAX_POPULATION, TariffBook, check_population
 
 __all__ = [
     "CSV_COLUMNS",
@@ -56,7 +56,8 @@ CSV_COLUMNS: Final = (
     "amendments",
 )
 _INTEGER_COLUMNS: Final = ("population", "population_year")
-_AMENDMENT = re.compile(r"^\s*(\d{4})\s*:\s*(population|annual_fee)\s*=\s*(\S+)\s*$")
+_AMENDMENT = re.compile(r"^\s*([0-9]{4})\s*:\s*(population|annual_fee)\s*=\s*(\S+)\s*$",
+                        re.ASCII)
 
 
 class PortfolioError(BillingError):
@@ -318,11 +319,11 @@ def _field_problems(data: Mapping[str, Any]) -> list[BillingError]:
 
 
 def _integer(value: str, column: str) -> int:
-    text = value.replace("_", "").replace(" ", "")
-    if not re.fullmatch(r"\d+", text):
-        raise InvalidValue(column, value, "must be a whole number such as 15000 "
-                                          "(no decimals, no thousands separators)")
-    return int(text)
+    if column.endswith("population"):
+        return parse_whole_number(value, column, minimum=1, maximum=MAX_POPULATION,
+                                  what="a number of inhabitants")
+    return parse_whole_number(value, column, minimum=SUPPORTED_YEARS.start,
+                              maximum=SUPPORTED_YEARS.stop - 1, what="a calendar year")
 
 
 def _amendment(text: str) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from typing import Any, Final
 import attrs
 
 from .documents import CreditNote, Invoice, counter_of, format_number
-from .errors import InvalidValue, RegisterConflict
+from .errors import FilesNotWritten, InvalidValue, RegisterConflict
 from .issuing import (
     CREDIT_SERIES,
     INVOICE_SERIES,
@@ -401,10 +401,16 @@ def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
             refuse_foreign_files(out_dir, invoice.number, pdf, xml)
             register.insert(invoice, pdf=pdf, xml=xml)
     lines = []
-    for (item, invoice), files in zip(planned, rendered, strict=True):
+    for index, ((item, invoice), files) in enumerate(zip(planned, rendered, strict=True)):
         paths: tuple[Path | None, Path | None] = (None, None)
         if out_dir is not None:
-            paths = write_files(register, invoice.number, out_dir, sync=sync_files, files=files)
+            try:
+                paths = write_files(register, invoice.number, out_dir, sync=sync_files,
+                                    files=files)
+            except FilesNotWritten as exc:
+                # The whole batch is committed: name every number left without files.
+                raise FilesNotWritten(tuple(inv.number for _, inv in planned[index:]),
+                                      exc.out_dir, exc.why) from None
         lines.append(_line(item.entry, item.charge, invoice.number, "invoice", invoice.total,
                            paths=paths))
     return lines, skipped
