@@ -361,12 +361,34 @@ class Agreement:
                           amendment.from_year)
         return chosen
 
+    def tariff_year_for(self, year: int) -> int:
+        """The year whose tariff table prices ``year``.  # R1, R9, Annex 2 §1
+
+        A new tariff table never silently reprices a signed agreement: the
+        table in force at signing applies (the first table for an agreement
+        signed before it) until an amendment (R9) moves the basis, from
+        whose year on that year's table applies.
+
+        >>> from datetime import date
+        >>> from mbp_billing import Tariff, TariffBook, DEFAULT_TARIFF
+        >>> book = TariffBook((DEFAULT_TARIFF,
+        ...                    Tariff.from_bounds(2027, [(20000, "4000.00"), (None, "9000.00")])))
+        >>> a = Agreement(signed_on=date(2024, 3, 1), population=18000, tariff=book,
+        ...               amendments=[Amendment(from_year=2029, population=18000)])
+        >>> a.tariff_year_for(2028), a.annual_fee_for(2028), a.annual_fee_for(2029)
+        (2024, Decimal('5000.00'), Decimal('4000.00'))
+        """
+        _, from_year = self.basis_for(year)
+        if from_year is not None:
+            return from_year
+        return max(self.signed_on.year, self.tariff.versions[0].valid_from)
+
     def tier_for(self, year: int) -> Tier | None:
         """The population tier used in ``year``, or ``None`` for a stated fee."""
         basis, _ = self.basis_for(year)
         if basis.annual_fee is not None or basis.population is None:
             return None
-        return self.tariff.tier_for(basis.population, year)
+        return self.tariff.tier_for(basis.population, self.tariff_year_for(year))
 
     def annual_fee_for(self, year: int) -> Decimal:
         """The annual fee in ``year``: a stated fee wins, else the tariff tier.  # R1, R9"""
@@ -374,7 +396,7 @@ class Agreement:
         if basis.annual_fee is not None:
             return basis.annual_fee
         assert basis.population is not None  # guaranteed by _check_basis
-        return self.tariff.fee_for(basis.population, year)
+        return self.tariff.fee_for(basis.population, self.tariff_year_for(year))
 
     def in_force_on(self, day: date) -> bool:
         """Whether the agreement is in force on ``day`` (R5, R7)."""
@@ -425,7 +447,8 @@ class Agreement:
         """
         path = Path(source)
         try:
-            text = path.read_text(encoding="utf-8")
+            # utf-8-sig: a byte-order mark, as some editors write, is accepted as in CSV.
+            text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise InvalidValue("agreement", str(path), f"cannot be read ({exc.strerror})") from None
         except UnicodeDecodeError:
@@ -441,7 +464,7 @@ class Agreement:
         Decimal('3500.00')
         """
         try:
-            data = tomllib.loads(text)
+            data = tomllib.loads(text.removeprefix("\ufeff"))
         except tomllib.TOMLDecodeError as exc:
             raise InvalidValue("agreement", name, f"is not valid TOML ({exc})") from None
         try:

@@ -337,7 +337,17 @@ def import_bank_lines(register: Register, csv_text: str, *, source: str = "bank"
         >>> reg.close()
     """
     reader = csv.DictReader(io.StringIO(csv_text))
-    missing = [c for c in _BANK_COLUMNS if c not in (reader.fieldnames or [])]
+    try:
+        header = reader.fieldnames or []
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raise InvalidValue("bank CSV", source, f"is not a readable CSV (line {reader.line_num}: "
+                                               f"{exc})") from None
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        raise InvalidValue("bank CSV column", twice[0], f"appears {header.count(twice[0])} "
+                                                        "times in the header; keep one")
+    missing = [c for c in _BANK_COLUMNS if c not in header]
     if missing:
         raise InvalidValue("bank CSV", ",".join(reader.fieldnames or []),
                            f"lacks column(s) {', '.join(missing)}; the header needs "
@@ -349,8 +359,7 @@ def import_bank_lines(register: Register, csv_text: str, *, source: str = "bank"
             by_communication[getattr(doc, "structured_communication", "")] = d.number
     parsed: list[tuple[int, str, date, Decimal, str]] = []
     unmatched: list[tuple[int, str]] = []
-    for row in reader:
-        line = reader.line_num
+    for line, row in rows:
         when = parse_date(row["date"] or "", f"line {line} date")
         amount = parse_amount(row["amount"] or "", f"line {line} amount")
         digits = re.sub(r"\D", "", row["communication"] or "")

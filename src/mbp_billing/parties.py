@@ -20,6 +20,7 @@ from stdnum.be import iban as be_iban
 from stdnum.be import vat as be_vat
 
 from .errors import InvalidValue
+from .text import document_text
 
 __all__ = [
     "BUYER_FIELDS",
@@ -79,10 +80,27 @@ def _no_control_characters(value: str, field: str) -> None:
         raise InvalidValue(field, value, "contains a control character; remove it")
 
 
-def _required_text(instance: Party, attribute: attrs.Attribute[Any], value: object) -> None:
+def _required_text(value: object, name: str) -> str:
+    # NFC, printable in the PDF's font, bounded: checked when the buyer is read.
     if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(f"buyer.{attribute.name}", value, "is required; give non-empty text")
-    _no_control_characters(value, f"buyer.{attribute.name}")
+        raise InvalidValue(f"buyer.{name}", value, "is required; give non-empty text")
+    return document_text(value, f"buyer.{name}")
+
+
+def _name(value: object) -> str:
+    return _required_text(value, "name")
+
+
+def _street(value: object) -> str:
+    return _required_text(value, "street")
+
+
+def _postcode(value: object) -> str:
+    return _required_text(value, "postcode")
+
+
+def _city(value: object) -> str:
+    return _required_text(value, "city")
 
 
 def _kbo(value: object) -> str:
@@ -95,7 +113,7 @@ def _optional_text(value: object) -> str | None:
     if not isinstance(value, str):
         raise InvalidValue("buyer.reference", value, "must be text")
     _no_control_characters(value, "buyer.reference")
-    return value.strip() or None
+    return document_text(value, "buyer.reference", required=False) or None
 
 
 @attrs.frozen
@@ -118,7 +136,9 @@ class Party:
 
     Raises:
         InvalidValue: an empty name or address field, a control character,
-            or an enterprise number with wrong check digits.
+            a character the PDF font cannot show, text longer than
+            :data:`~mbp_billing.text.MAX_NAME_LENGTH`, or an enterprise
+            number with wrong check digits.  Text is kept in Unicode NFC.
 
     Examples:
         >>> buyer = Party(name="Gemeente Voorbeeld", kbo="BE 0207.123.407",
@@ -127,11 +147,11 @@ class Party:
         ('0207123407', '0207.123.407', None)
     """
 
-    name: str = attrs.field(validator=_required_text)
+    name: str = attrs.field(converter=_name)
     kbo: str = attrs.field(converter=_kbo)
-    street: str = attrs.field(validator=_required_text)
-    postcode: str = attrs.field(validator=_required_text)
-    city: str = attrs.field(validator=_required_text)
+    street: str = attrs.field(converter=_street)
+    postcode: str = attrs.field(converter=_postcode)
+    city: str = attrs.field(converter=_city)
     reference: str | None = attrs.field(default=None, converter=_optional_text)
     country: str = "BE"
 

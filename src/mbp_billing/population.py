@@ -29,6 +29,8 @@ from typing import Final
 import attrs
 
 from .errors import InvalidValue
+from .money import parse_whole_number
+from .tariff import MAX_POPULATION
 
 __all__ = [
     "MERGER_YEAR",
@@ -128,11 +130,17 @@ class PopulationTable:
             raise InvalidValue("population file", source,
                                f"lacks column(s) {', '.join(missing)}")
         rows = []
-        for row in reader:
-            where = f"{source}:{reader.line_num}"
+        try:
+            lines = [(reader.line_num, row) for row in reader]
+        except csv.Error as exc:
+            raise InvalidValue("population file", source,
+                               f"is not a readable CSV (line {reader.line_num}: {exc})") from None
+        for line, row in lines:
+            where = f"{source}:{line}"
             try:
-                year = date.fromisoformat(row["reference_date"]).year
-                population = int(row["population"])
+                year = date.fromisoformat(row["reference_date"] or "").year
+                population = parse_whole_number(row["population"] or "", "population",
+                                                minimum=1, maximum=MAX_POPULATION)
             except ValueError:
                 raise InvalidValue(where, row, "needs an ISO reference_date and an integer "
                                                "population") from None
