@@ -38,8 +38,8 @@ from mbp_billing.documents import (
 from mbp_billing.einvoice import CUSTOMIZATION_ID, PROFILE_ID, to_ubl
 from mbp_billing.errors import InvalidValue
 from mbp_billing.parties import SELLER, SELLER_BIC, SELLER_IBAN, Party
-from mbp_billing.text import MAX_NAME_LENGTH, document_text
 from mbp_billing.schedule import EndPolicy, build_schedule
+from mbp_billing.text import MAX_NAME_LENGTH, document_text
 
 Document = Invoice | CreditNote
 
