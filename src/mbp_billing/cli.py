@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import shlex
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -276,10 +277,30 @@ EXAMPLE_OUT = Path("example-invoices")
 
 def _register_path(args: argparse.Namespace, fallback: Path | None = None) -> Path:
     if args.register is not None:
-        return Path(args.register)
-    if fallback is not None:
-        return fallback
-    return default_register_path()
+        path = Path(args.register)
+    elif fallback is not None:
+        path = fallback
+    else:
+        path = default_register_path()
+    return _usable_register(path)
+
+
+def _usable_register(path: Path) -> Path:
+    """Refuse a register path the system cannot hold, or that is not a file, at once."""
+    if str(path) == ":memory:":
+        return path
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return path
+    except OSError as exc:
+        shown = str(path) if len(str(path)) <= 80 else f"{str(path)[:80]}..."
+        raise InvalidValue("--register", shown, f"cannot be used ({exc.strerror}); give "
+                                                "another register path") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidValue("--register", str(path), "is not a regular file (a folder, FIFO or "
+                                                    "device); give the register's file")
+    return path
 
 
 @contextmanager
@@ -351,6 +372,7 @@ def _cmd_invoice(args: argparse.Namespace, out: TextIO) -> int:
     if args.example:
         agreement = example_agreement()
         out_dir = Path(args.out) if args.out else EXAMPLE_OUT
+        check_out_dir(out_dir)  # the register goes inside it: name --out first
         register_path = _register_path(args, out_dir / "example-register.sqlite3")
         year = args.year
         if year is None:
