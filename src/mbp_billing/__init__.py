@@ -24,23 +24,23 @@ pay        :meth:`Register.record_payment`, :func:`import_bank_lines`
 Decimal('1666.67')
 """
 
-from .agreement import Agreement, Amendment, parse_date
+from .agreement import Agreement, Amendment, FeeBasis, parse_date
 from .analysis import charges_table, forecast, retiering, with_go_live
 from .audit import verify
 from .documents import CreditNote, Invoice, Line, structured_communication
 from .einvoice import to_ubl
-from .errors import BillingError, InvalidValue, NotBillable, RegisterConflict
+from .errors import BillingError, FilesNotWritten, InvalidValue, NotBillable, RegisterConflict
 from .examples import example_agreement, example_portfolio
 from .issuing import Issued, credit_invoice, issue_invoice
-from .ledger import Ledger, LedgerRow, build_ledger, import_bank_lines
-from .money import parse_amount, round_money
+from .ledger import BankImport, Ledger, LedgerRow, build_ledger, import_bank_lines
+from .money import parse_amount, parse_whole_number, round_money
 from .parties import SELLER, Party
 from .population import Municipality, PopulationTable
 from .portfolio import Portfolio, PortfolioEntry, PortfolioError, load_portfolio
 from .proration import billing_start, go_live_date, months_billed, prorated_amount
-from .register import Register, default_register_path
+from .register import Payment, Problem, Register, StoredDocument, default_register_path
 from .render import epc_qr_payload, render_pdf
-from .runs import RunResult, run_portfolio
+from .runs import RunLine, RunResult, run_portfolio
 from .schedule import Charge, EndPolicy, Schedule, Step, build_schedule, quote
 from .tables import Table
 from .tariff import DEFAULT_TARIFF, DEFAULT_TARIFF_BOOK, Tariff, TariffBook, Tier
@@ -49,12 +49,15 @@ from .term import Term, Termination, termination, terms
 __all__ = [
     "Agreement",
     "Amendment",
+    "BankImport",
     "BillingError",
     "Charge",
     "CreditNote",
     "DEFAULT_TARIFF",
     "DEFAULT_TARIFF_BOOK",
     "EndPolicy",
+    "FeeBasis",
+    "FilesNotWritten",
     "InvalidValue",
     "Invoice",
     "Issued",
@@ -64,16 +67,20 @@ __all__ = [
     "Municipality",
     "NotBillable",
     "Party",
+    "Payment",
     "PopulationTable",
     "Portfolio",
     "PortfolioEntry",
     "PortfolioError",
+    "Problem",
     "Register",
     "RegisterConflict",
+    "RunLine",
     "RunResult",
     "SELLER",
     "Schedule",
     "Step",
+    "StoredDocument",
     "Table",
     "Tariff",
     "TariffBook",
@@ -97,6 +104,7 @@ __all__ = [
     "months_billed",
     "parse_amount",
     "parse_date",
+    "parse_whole_number",
     "prorated_amount",
     "quote",
     "render_pdf",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -111,23 +111,27 @@ def _in_supported_years(value: date, field: str) -> date:
     return value
 
 
-def _signed_on(value: object) -> date:
+# The converters' parameter types are the constructors' types for a type
+# checker (attrs): dates are dates, fees Decimal, int or str, never float.
+# At run time they still refuse anything else (TOML values arrive untyped).
+
+def _signed_on(value: date) -> date:
     return parse_date(value, "signed_on")
 
 
-def _app_store(value: object) -> date | None:
+def _app_store(value: date | None) -> date | None:
     return None if value is None else parse_date(value, "app_store_live_on")
 
 
-def _play_store(value: object) -> date | None:
+def _play_store(value: date | None) -> date | None:
     return None if value is None else parse_date(value, "play_store_live_on")
 
 
-def _notice(value: object) -> date | None:
+def _notice(value: date | None) -> date | None:
     return None if value is None else parse_date(value, "notice_sent_on")
 
 
-def _dissolved(value: object) -> date | None:
+def _dissolved(value: date | None) -> date | None:
     return None if value is None else parse_date(value, "dissolved_on")
 
 
@@ -138,13 +142,23 @@ def _check_year(value: object, field: str) -> int:
                               maximum=SUPPORTED_YEARS.stop - 1, what="a calendar year")
 
 
-def _amendment_fee(value: object) -> Decimal | None:
+def _amendment_fee(value: Decimal | int | str | None) -> Decimal | None:
     return None if value is None else parse_amount(value, "amendments.annual_fee")
 
 
 @attrs.frozen
 class FeeBasis:
-    """What fixes the annual fee from a year on: a population or a stated fee."""
+    """What fixes the annual fee from a year on: a population or a stated fee.
+
+    Returned by :meth:`Agreement.basis_for`.
+
+    Examples:
+        >>> from datetime import date
+        >>> a = Agreement(signed_on=date(2023, 2, 10), population=9000,
+        ...               amendments=[Amendment(from_year=2025, annual_fee="4000.00")])
+        >>> a.basis_for(2024), a.basis_for(2026)[1]
+        ((FeeBasis(population=9000, annual_fee=None), None), 2025)
+    """
 
     population: int | None = None
     annual_fee: Decimal | None = None
@@ -217,14 +231,14 @@ def _refuse_unknown(data: Mapping[str, Any], allowed: tuple[str, ...], where: st
                            f"remove or rename them; allowed keys are {', '.join(allowed)}")
 
 
-def _amendments(value: object) -> tuple[Amendment, ...]:
+def _amendments(value: Sequence[Amendment]) -> tuple[Amendment, ...]:
     items = tuple(value) if isinstance(value, list | tuple) else value
     if not isinstance(items, tuple) or not all(isinstance(a, Amendment) for a in items):
         raise InvalidValue("amendments", value, "must be a list of Amendment values")
     return tuple(sorted(items, key=lambda a: a.from_year))
 
 
-def _fee(value: object) -> Decimal | None:
+def _fee(value: Decimal | int | str | None) -> Decimal | None:
     return None if value is None else parse_amount(value, "annual_fee")
 
 

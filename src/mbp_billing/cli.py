@@ -23,7 +23,7 @@ import attrs
 
 from .agreement import SUPPORTED_YEARS, Agreement, parse_date
 from .audit import verify
-from .documents import Invoice
+from .documents import MAX_REASON_LENGTH, Invoice
 from .errors import BillingError, FilesNotWritten, InvalidValue
 from .examples import example_agreement
 from .issuing import Issued, check_out_dir, credit_invoice, issue_invoice, write_files
@@ -37,6 +37,7 @@ from .runs import default_workers, run_portfolio
 from .schedule import Charge, EndPolicy, Step, build_schedule, quote
 from .tariff import MAX_POPULATION
 from .term import termination
+from .text import document_text
 
 __all__ = ["main"]
 
@@ -423,6 +424,9 @@ def _progress_bar(err: TextIO) -> Callable[[int, int], None] | None:
 
 def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     portfolio = load_portfolio(args.portfolio)
+    if not args.json:
+        for skipped in portfolio.skipped:
+            args.stderr.write(f"note: skipped {skipped}\n")
     issue_date = _document_date(args)
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
     register_path = _register_path(args)
@@ -435,7 +439,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             workers=args.workers, locale=args.locale, progress=_progress_bar(args.stderr),
             sync_files=args.sync_files)
     if args.json:
-        _dump(result.to_record(), out)
+        _dump({**result.to_record(), "skipped": list(portfolio.skipped)}, out)
         return 0
     verb = "would issue" if result.dry_run else "issued"
     out.write(f"{len(portfolio)} agreements through {result.through}, dated "
@@ -641,7 +645,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                             "of --year applies")
     q.add_argument("--year", type=_year("--year"), metavar="YEAR",
                    help="with --municipality: the population year (default: the go-live year)")
-    q.add_argument("--population-file", metavar="CSV",
+    q.add_argument("--population-file", metavar="CSV", type=_text_arg("--population-file"),
                    help="with --municipality: a newer population file in the builtin format")
     q.add_argument("--go-live", type=_date_arg("--go-live"), metavar="DATE",
                    help="live in both stores on this date")
@@ -665,7 +669,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     s.add_argument("--explain", action="store_true", help="show every step with its rule")
 
     t = command("term", "When an agreement ends after a termination notice (R6, R7).", _cmd_term)
-    t.add_argument("--signed-on", type=_date_arg("--signed-on"), required=True, metavar="DATE")
+    t.add_argument("--signed-on", type=_date_arg("--signed-on"), required=True, metavar="DATE",
+                   help="the signing date S of the agreement (R6)")
     t.add_argument("--notice-sent-on", type=_date_arg("--notice-sent-on"), required=True,
                    metavar="DATE", help="date the registered letter was sent")
     t.add_argument("--json", action="store_true", help="print one JSON object")
@@ -683,7 +688,9 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
 
     c = command("credit", "Credit an issued invoice with a credit note (R12).", _cmd_credit)
     c.add_argument("number", metavar="NUMBER", help="the invoice number, e.g. F000012")
-    c.add_argument("--reason", required=True, help="why the invoice is credited")
+    c.add_argument("--reason", required=True, help="why the invoice is credited",
+                   type=_arg("--reason", lambda text, field: document_text(
+                       text, field, max_length=MAX_REASON_LENGTH)))
     c.add_argument("--amount", type=_amount_arg("--amount"), metavar="AMOUNT",
                    help="credit only this amount (default: all that remains)")
     c.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
@@ -726,16 +733,18 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
 
     led = command("ledger", "Export every document, with open and overdue amounts.", _cmd_ledger)
     led.add_argument("--register", metavar="PATH", type=_text_arg("--register"), help="register database")
-    led.add_argument("--format", choices=["csv", "json"], default="csv")
+    led.add_argument("--format", choices=["csv", "json"], default="csv",
+                     help="csv (default) or json")
     led.add_argument("--as-of", type=_date_arg("--as-of"), metavar="DATE",
                      help="the ledger as it stood on this day: open and overdue")
 
     pay = command("pay", "Record a payment, or match a bank statement CSV.", _cmd_pay)
     pay.add_argument("number", nargs="?", metavar="NUMBER", help="the invoice paid")
-    pay.add_argument("--amount", type=_amount_arg("--amount"), metavar="AMOUNT")
+    pay.add_argument("--amount", type=_amount_arg("--amount"), metavar="AMOUNT",
+                     help="the amount paid in euro, e.g. 7000.00")
     pay.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
                      help="payment date (default: today)")
-    pay.add_argument("--bank-csv", metavar="FILE", help="bank lines: date,amount,communication")
+    pay.add_argument("--bank-csv", metavar="FILE", type=_text_arg("--bank-csv"), help="bank lines: date,amount,communication")
     pay.add_argument("--register", metavar="PATH", type=_text_arg("--register"), help="register database")
     pay.add_argument("--json", action="store_true", help="print one JSON object")
     return parser

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, overload
 
 import attrs
 from stdnum.be import ogm_vcs
@@ -162,7 +162,13 @@ class Ledger(Sequence[LedgerRow]):
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __getitem__(self, index: Any) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> LedgerRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[LedgerRow, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> LedgerRow | tuple[LedgerRow, ...]:
         return self.rows[index]
 
     def __iter__(self) -> Iterator[LedgerRow]:
@@ -278,7 +284,19 @@ def build_ledger(register: Register, as_of: date | None = None) -> Ledger:
 
 @attrs.frozen
 class BankImport:
-    """The outcome of matching bank lines to invoices."""
+    """The outcome of matching bank lines to invoices.
+
+    Returned by :func:`import_bank_lines`.
+
+    Attributes:
+        matched: ``(line, invoice number, amount)`` of each payment recorded.
+        already_recorded: the lines recorded by an earlier import.
+        unmatched: ``(line, why)`` of each line matched to no invoice.
+
+    Examples:
+        >>> BankImport(((2, "F000001", Decimal("3500.00")),), (), ()).to_record()["matched"]
+        [{'line': 2, 'number': 'F000001', 'amount': '3500.00'}]
+    """
 
     matched: tuple[tuple[int, str, Decimal], ...]
     already_recorded: tuple[int, ...]

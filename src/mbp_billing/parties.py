@@ -87,27 +87,27 @@ def _required_text(value: object, name: str) -> str:
     return document_text(value, f"buyer.{name}")
 
 
-def _name(value: object) -> str:
+def _name(value: str) -> str:
     return _required_text(value, "name")
 
 
-def _street(value: object) -> str:
+def _street(value: str) -> str:
     return _required_text(value, "street")
 
 
-def _postcode(value: object) -> str:
+def _postcode(value: str) -> str:
     return _required_text(value, "postcode")
 
 
-def _city(value: object) -> str:
+def _city(value: str) -> str:
     return _required_text(value, "city")
 
 
-def _kbo(value: object) -> str:
+def _kbo(value: str) -> str:
     return normalize_kbo(value, "buyer.kbo")
 
 
-def _optional_text(value: object) -> str | None:
+def _optional_text(value: str | None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):

@@ -31,7 +31,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, overload
 
 import attrs
 
@@ -139,7 +139,13 @@ class Portfolio(Sequence[PortfolioEntry]):
     def __len__(self) -> int:
         return len(self.entries)
 
-    def __getitem__(self, index: Any) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> PortfolioEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[PortfolioEntry, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> PortfolioEntry | tuple[PortfolioEntry, ...]:
         return self.entries[index]
 
     def __iter__(self) -> Iterator[PortfolioEntry]:

@@ -144,7 +144,22 @@ def chain_hash(prev_chain: str, content_hash: str, pdf_sha256: str, xml_sha256: 
 
 @attrs.frozen
 class StoredDocument:
-    """An issued document as the register holds it."""
+    """An issued document as the register holds it.
+
+    Returned by :meth:`Register.get`, :meth:`Register.documents` and kept in
+    :attr:`Issued.stored`; :attr:`document` rebuilds the document value.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from datetime import date
+        >>> from mbp_billing import example_agreement, issue_invoice
+        >>> with Register.open(pathlib.Path(tempfile.mkdtemp()) / "r.sqlite3") as reg:
+        ...     _ = issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10),
+        ...                       register=reg)
+        ...     stored = reg.get("F000001")
+        >>> stored.number, stored.amount, stored.document.total
+        ('F000001', Decimal('3500.00'), Decimal('3500.00'))
+    """
 
     seq: int
     number: str
@@ -193,7 +208,15 @@ class StoredDocument:
 
 @attrs.frozen
 class Payment:
-    """A payment recorded against an invoice."""
+    """A payment recorded against an invoice.
+
+    Returned by :meth:`Register.record_payment` and :meth:`Register.payments`.
+
+    Examples:
+        >>> from datetime import date
+        >>> Payment(1, "F000001", Decimal("3500.00"), date(2023, 8, 1), None, "manual").amount
+        Decimal('3500.00')
+    """
 
     id: int
     number: str
@@ -205,7 +228,12 @@ class Payment:
 
 @attrs.frozen
 class Problem:
-    """Something ``verify`` found wrong: which document, which file, what."""
+    """Something ``verify`` found wrong: which document, which file, what.
+
+    Examples:
+        >>> str(Problem("F000003", "F000003.pdf", "file is missing"))
+        'F000003 F000003.pdf: file is missing'
+    """
 
     number: str | None
     file: str | None

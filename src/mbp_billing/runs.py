@@ -65,7 +65,16 @@ Progress = Callable[[int, int], None]
 
 @attrs.frozen
 class RunLine:
-    """One document a run issued (or, in a dry run, would issue)."""
+    """One document a run issued (or, in a dry run, would issue).
+
+    The lines of :attr:`RunResult.issued` and :attr:`RunResult.credited`.
+
+    Examples:
+        >>> line = RunLine(None, "invoice", "0207123407", "Gemeente Voorbeeld", 2026, "annual",
+        ...                12, Decimal("7000.00"), 3, "p.csv:2")
+        >>> line.to_record()["amount"], line.number
+        ('7000.00', None)
+    """
 
     number: str | None
     type: str

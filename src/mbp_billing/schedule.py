@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import attrs
 
@@ -209,7 +209,13 @@ class Schedule(Sequence[Charge]):
     def __len__(self) -> int:
         return len(self.charges)
 
-    def __getitem__(self, index: Any) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> Charge: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Charge, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Charge | tuple[Charge, ...]:
         return self.charges[index]
 
     def __iter__(self) -> Iterator[Charge]:
