@@ -34,6 +34,8 @@ from .term import Termination, termination
 __all__ = [
     "AGREEMENT_KEYS",
     "AMENDMENT_KEYS",
+    "MAX_ANNUAL_FEE",
+    "MIN_ANNUAL_FEE",
     "Agreement",
     "Amendment",
     "FeeBasis",
@@ -217,7 +219,20 @@ def _check_basis(population: object, annual_fee: object, prefix: str) -> None:
     if population is not None:
         check_population(population, f"{prefix}population")
     if annual_fee is not None:
-        parse_amount(annual_fee, f"{prefix}annual_fee")
+        fee = parse_amount(annual_fee, f"{prefix}annual_fee")
+        # Checked here, not when a document is built: one month of the fee must
+        # be at least a cent, and an invoice total must fit the EPC QR code.
+        if not MIN_ANNUAL_FEE <= fee <= MAX_ANNUAL_FEE:
+            raise InvalidValue(f"{prefix}annual_fee", str(fee),
+                               f"must be from {MIN_ANNUAL_FEE} (a cent a month) to "
+                               f"{MAX_ANNUAL_FEE} euro (what an invoice's payment QR code "
+                               "can carry)")
+
+
+#: The smallest stated annual fee: one month of it is a cent (R4).
+MIN_ANNUAL_FEE: Final = Decimal("0.12")
+#: The largest stated annual fee: the most an EPC payment QR code can carry.
+MAX_ANNUAL_FEE: Final = Decimal("999999999.99")
 
 
 def _refuse_unknown(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:

@@ -813,7 +813,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     arguments = list(sys.argv[1:] if argv is None else argv)
-    as_json = "--json" in arguments
+    as_json = "--json" in arguments or "--format=json" in arguments or any(
+        a == "--format" and b == "json" for a, b in zip(arguments, arguments[1:], strict=False))
     prog = program_name()
     parser = build_parser(prog)
     args: argparse.Namespace | None = None

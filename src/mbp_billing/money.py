@@ -143,7 +143,10 @@ _WHOLE_PART: Final = re.compile(rf"[+-]?[0-9]{{{_MAX_WHOLE_DIGITS + 1},}}", re.A
 
 
 def _shown(value: object) -> object:
-    # A value of thousands of digits is shortened in the message, not echoed.
+    # A value of thousands of digits is shortened in the message, not echoed
+    # (and an int beyond Python's 4300-digit str() limit is never converted).
+    if isinstance(value, int) and value.bit_length() > 4 * MAX_AMOUNT_CHARS:
+        return f"an integer of {value.bit_length()} bits"
     text = str(value)
     return value if len(text) <= MAX_AMOUNT_CHARS else f"{text[:20]}...({len(text)} characters)"
 
