@@ -45,6 +45,7 @@ from .schedule import Charge, EndPolicy, Schedule, Step, build_schedule, quote
 from .tables import Table
 from .tariff import DEFAULT_TARIFF, DEFAULT_TARIFF_BOOK, Tariff, TariffBook, Tier
 from .term import Term, Termination, termination, terms
+from .text import document_text
 
 __all__ = [
     "Agreement",
@@ -93,6 +94,7 @@ __all__ = [
     "charges_table",
     "credit_invoice",
     "default_register_path",
+    "document_text",
     "epc_qr_payload",
     "example_agreement",
     "example_portfolio",
