@@ -168,3 +168,14 @@ def test_mypy_strict_rejects_wrong_types_in_an_integrator_script(tmp_path: Path)
     assert '"signed_on"' in errors[10] and '"str"' in errors[10]
     assert '"float"' in errors[11] and '"float"' in errors[12]
     assert textwrap.shorten(errors[15], 200)
+
+
+def test_docs_site_does_not_publish_its_build_scripts() -> None:
+    """Every script in docs/ (hooks, make_*) is excluded from the built site."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import InclusionLevel, get_files
+
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    scripts = [f for f in get_files(config) if f.src_uri.endswith(".py")]
+    assert {f.src_uri for f in scripts} >= {"hooks.py", "make_images.py", "make_notebook.py"}
+    assert all(f.inclusion is InclusionLevel.EXCLUDED for f in scripts)
