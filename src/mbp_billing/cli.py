@@ -8,6 +8,7 @@ on stderr and exit code 2; nothing is half-written.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shlex
@@ -814,7 +815,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
     err = stderr if stderr is not None else sys.stderr
     arguments = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in arguments or "--format=json" in arguments or any(
-        a == "--format" and b == "json" for a, b in zip(arguments, arguments[1:], strict=False))
+        pair == ("--format", "json") for pair in itertools.pairwise(arguments))
     prog = program_name()
     parser = build_parser(prog)
     args: argparse.Namespace | None = None
