@@ -293,8 +293,8 @@ def _usable_register(path: Path) -> Path:
         return path
     try:
         info = path.stat()
-    except FileNotFoundError:
-        return path
+    except (FileNotFoundError, NotADirectoryError):
+        return path  # Register.open says why it cannot be created
     except OSError as exc:
         shown = str(path) if len(str(path)) <= 80 else f"{str(path)[:80]}..."
         raise InvalidValue("--register", shown, f"cannot be used ({exc.strerror}); give "

@@ -81,8 +81,9 @@ class LedgerRow:
         status: ``"open"``, ``"overdue"``, ``"paid"``, ``"credited"`` or
             ``"credit_note"``.
         days_overdue: days past the due date, for an overdue invoice.
-        structured_communication: an invoice's payment reference, without
-            the ``+++``.
+        structured_communication: an invoice's payment reference in the
+            one form every output uses, ``+++000/0000/00101+++`` (in CSV the
+            cell starts with ``'`` so that no spreadsheet reads a formula).
 
     Examples:
         >>> import pathlib, tempfile
@@ -93,7 +94,7 @@ class LedgerRow:
         >>> row = build_ledger(reg, as_of=date(2023, 9, 1))[0]
         >>> reg.close()
         >>> row.number, row.status, row.days_overdue, row.open, row.structured_communication
-        ('F000001', 'overdue', 23, Decimal('3500.00'), '000/0000/00101')
+        ('F000001', 'overdue', 23, Decimal('3500.00'), '+++000/0000/00101+++')
         >>> row.to_record()["due_date"]
         '2023-08-09'
     """
@@ -275,7 +276,6 @@ def build_ledger(register: Register, as_of: date | None = None) -> Ledger:
         else:
             status = "open"
         sc = getattr(doc, "structured_communication_display", None)
-        sc = None if sc is None else sc.strip("+")  # "+" would start a spreadsheet formula
         rows.append(LedgerRow(d.number, d.type, d.buyer_kbo, name, d.year, d.kind, d.amount,
                               d.issue_date, d.due_date, None, cred, paid, open_, status, days,
                               sc, refund))
