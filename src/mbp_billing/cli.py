@@ -440,7 +440,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             workers=args.workers, locale=args.locale, progress=_progress_bar(args.stderr),
             sync_files=args.sync_files)
     if args.json:
-        _dump({**result.to_record(), "skipped": list(portfolio.skipped)}, out)
+        _dump(result.to_record(), out)
         return 0
     verb = "would issue" if result.dry_run else "issued"
     out.write(f"{len(portfolio)} agreements through {result.through}, dated "

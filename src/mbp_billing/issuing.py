@@ -295,8 +295,10 @@ def _atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
 
 
 def _writer_alive(tmp: Path) -> bool:
-    # ".F000001.pdf.<pid>.<random>.tmp": the process that is (or was) writing it.
-    pid = tmp.name.rsplit(".", 3)[-3]
+    # ".F000001.pdf.<pid>.<random>.tmp" (or, before the random part, ".<pid>.tmp"):
+    # the process that is (or was) writing it.
+    parts = tmp.name.split(".")
+    pid = parts[-3] if len(parts[-2]) == 16 and parts[-3].isdigit() else parts[-2]
     if not pid.isdigit() or int(pid) == os.getpid():
         return False
     try:

@@ -113,6 +113,9 @@ class RunResult:
         already_issued: charges whose invoice the register already held.
         not_yet_due: charges that cannot be invoiced yet on ``issue_date``.
         files_repaired: documents whose missing files were rewritten.
+        conflicts: charges the register contradicts, one line each.
+        skipped: what a folder portfolio held besides agreement files
+            (:attr:`Portfolio.skipped`).
 
     Examples:
         >>> import pathlib, tempfile
@@ -142,6 +145,7 @@ class RunResult:
     not_yet_due: int
     files_repaired: int = 0
     conflicts: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
 
     @property
     def total_amount(self) -> Decimal:
@@ -170,6 +174,7 @@ class RunResult:
             "not_yet_due": self.not_yet_due,
             "files_repaired": self.files_repaired,
             "conflicts": list(self.conflicts),
+            "skipped": list(self.skipped),
             "total_amount": money_str(self.total_amount),
             "totals": self.totals_by_year_and_tier(),
         }
@@ -345,7 +350,8 @@ def run_portfolio(
             tuple(_line(d.entry, d.charge, None, "invoice", d.charge.amount) for d in due),
             tuple(_line(c.entry, c.charge, None, "credit_note", c.amount, c.invoice_number)
                   for c in credits_due),
-            len(existing_numbers), not_yet_due, conflicts=tuple(conflicts))
+            len(existing_numbers), not_yet_due, conflicts=tuple(conflicts),
+            skipped=portfolio.skipped)
     if out_dir is not None:
         _refuse_files_in_the_way(register, out_dir, len(due), len(credits_due))
     repaired = 0
@@ -384,7 +390,8 @@ def run_portfolio(
         if pool is not None:
             pool.shutdown()
     return RunResult(through, issue_date, False, tuple(issued), tuple(credited),
-                     len(existing_numbers) + raced, not_yet_due, repaired, tuple(conflicts))
+                     len(existing_numbers) + raced, not_yet_due, repaired, tuple(conflicts),
+                     portfolio.skipped)
 
 
 def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
