@@ -179,3 +179,13 @@ def test_docs_site_does_not_publish_its_build_scripts() -> None:
     scripts = [f for f in get_files(config) if f.src_uri.endswith(".py")]
     assert {f.src_uri for f in scripts} >= {"hooks.py", "make_images.py", "make_notebook.py"}
     assert all(f.inclusion is InclusionLevel.EXCLUDED for f in scripts)
+
+
+def test_broken_pipe_is_not_exit_1() -> None:
+    """Exit 1 is only `verify` finding problems: a reader gone away gives 141 (SIGPIPE)."""
+    class Gone(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError
+
+    assert main(["term", "--signed-on", "2023-02-10", "--notice-sent-on", "2025-10-01"],
+                stdout=Gone(), stderr=io.StringIO()) == 141

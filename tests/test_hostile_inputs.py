@@ -112,6 +112,14 @@ def _cases() -> list[Case]:
                  expect="annual_fee"),
             Case(f"csv annual_fee {label}", ["run", "p.csv", "--through", "2026", "--dry-run"],
                  {"p.csv": _csv("annual_fee", amount)}, expect="annual_fee"),
+            Case(f"csv amendment fee {label}", ["run", "p.csv", "--through", "2026"],
+                 {"p.csv": _csv("population,amendments", f"9000,2025:annual_fee={amount}")},
+                 expect="annual_fee"),
+            Case(f"toml amendment fee {label}", ["schedule", "a.toml"],
+                 {"a.toml": ISSUE_EXAMPLE_TOML.replace(
+                     "\n[buyer]", f"\n[[amendments]]\nfrom_year = 2025\nannual_fee = "
+                                  f"{_quoted(amount)}\n\n[buyer]")},
+                 expect="annual_fee"),
             Case(f"--annual-fee {label}", ["quote", "--annual-fee", amount, "--go-live",
                                            "2024-09-12"], expect="--annual-fee"),
             Case(f"pay --amount {label}", ["pay", "F000001", "--amount", amount,
@@ -145,6 +153,11 @@ def _cases() -> list[Case]:
             Case(f"toml population {label}", ["schedule", "a.toml", "--through", "2026"],
                  {"a.toml": _toml(population=_quoted(whole))}, expect="population"),
         ]
+        cases.append(Case(
+            f"population file {label}", ["quote", "--municipality", "Voorbeeld", "--year", "2026",
+                                         "--population-file", "pop.csv"],
+            {"pop.csv": "nis_code,name_nl,reference_date,population\n"
+                        f"99999,Voorbeeld,2026-01-01,{whole}\n"}, expect="population"))
     cases.append(Case("toml population 64-bit integer", ["schedule", "a.toml"],
                       {"a.toml": _toml(population=str(2**63 - 1))}, expect="population"))
     for label, text in TEXTS.items():

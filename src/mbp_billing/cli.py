@@ -774,6 +774,11 @@ EXIT_PROBLEMS = 1
 EXIT_BAD_INPUT = 2
 #: Documents were issued and recorded, but their files could not be written.
 EXIT_FILES_NOT_WRITTEN = 3
+#: The reader of stdout went away (``| head``): 128 + SIGPIPE, as a shell
+#: reports for a Unix tool; 1 stays reserved for ``verify``.
+EXIT_BROKEN_PIPE = 141
+#: Interrupted with Ctrl-C: 128 + SIGINT.
+EXIT_INTERRUPTED = 130
 
 
 def program_name(argv0: str | None = None) -> str:
@@ -859,10 +864,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         err.write("interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader (e.g. `head`) went away; stop quietly, as Unix tools do,
         # and keep the interpreter from complaining when it flushes stdout.
         if out is sys.stdout:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return EXIT_BROKEN_PIPE
