@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,29 @@ def test_broken_pipe_is_not_exit_1() -> None:
 
     assert main(["term", "--signed-on", "2023-02-10", "--notice-sent-on", "2025-10-01"],
                 stdout=Gone(), stderr=io.StringIO()) == 141
+
+
+def test_json_usage_error_names_the_option() -> None:
+    """An argparse refusal under --json still names the option as its field."""
+    err = io.StringIO()
+    assert main(["term", "--signed-on", "2023-02-10", "--json"], stdout=io.StringIO(),
+                stderr=err) == 2
+    record = json.loads(err.getvalue())
+    assert record["field"] == "--notice-sent-on" and "required" in record["error"]
+
+
+def test_mapped_and_normalised_text_is_what_the_pdf_shows() -> None:
+    """The Dutch ĳ is printed as IJ/ij and a decomposed é as é: no black box, no loss."""
+    import pypdf
+    from factories import buyer
+
+    from mbp_billing import Invoice, build_schedule, example_agreement, render_pdf
+
+    agreement = example_agreement()
+    who = buyer(name="Gemeente Sint-\u0132sbrecht", city="Cafe\u0301dorp")
+    invoice = Invoice.build(build_schedule(agreement, through=2023)[0], who, number="F000001",
+                            issue_date=date(2023, 7, 10))
+    text = "".join(page.extract_text() for page in
+                   pypdf.PdfReader(io.BytesIO(render_pdf(invoice))).pages)
+    assert "Gemeente Sint-IJsbrecht" in text and "Cafédorp" in text
+    assert who.name == "Gemeente Sint-IJsbrecht" and who.city == "Caf\u00e9dorp"

@@ -172,6 +172,17 @@ def _cases() -> list[Case]:
             Case(f"--reason {label}", ["credit", "F000001", "--reason", text,
                                        "--register", "reg.sqlite3"], expect="--reason"),
         ]
+    for label, number in (("full-width digits", "\uff10\uff12\uff10\uff17.123.407"),
+                          ("thousands of digits", "0" * 5000)):
+        cases += [
+            Case(f"toml buyer kbo {label}", ["invoice", "a.toml", "--year", "2024"],
+                 {"a.toml": _toml(kbo=_quoted(number))}, expect="buyer.kbo"),
+            Case(f"csv buyer kbo {label}", ["run", "p.csv", "--through", "2026"],
+                 {"p.csv": "signed_on,population,app_store_live_on,play_store_live_on,"
+                           f"{BUYER[0]}\n2023-02-10,9000,2023-06-20,2023-07-03,"
+                           f"Gemeente Voorbeeld,{number},Marktplein 1,9999,Voorbeeld\n"},
+                 expect="buyer.kbo"),
+        ]
     big = "x" * 200_000
     cases += [
         Case("csv duplicated column", ["run", "p.csv", "--through", "2026"],

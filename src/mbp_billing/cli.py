@@ -11,6 +11,7 @@ import argparse
 import itertools
 import json
 import os
+import re
 import shlex
 import stat
 import sys
@@ -840,7 +841,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
             _report(err, as_json, str(exc), field=exc.error.field, value=exc.error.value,
                     hint=exc.error.reason)
         else:
-            _report(err, as_json, str(exc), hint=f"see {prog} --help")
+            # argparse names the option in "argument --year/-y: ..."; keep it as the field.
+            named = re.search(r"(?:argument|required:|arguments:) (-[-\w]+)", str(exc))
+            _report(err, as_json, str(exc), field=named[1] if named else None,
+                    hint=f"see {prog} --help")
         return EXIT_BAD_INPUT
     except _Exit as exc:
         (out if exc.status == 0 else err).write(exc.text)

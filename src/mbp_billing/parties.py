@@ -45,6 +45,10 @@ def normalize_kbo(value: object, field: str = "kbo") -> str:
     """
     if not isinstance(value, str):
         raise InvalidValue(field, value, "must be a string such as '0207.123.407'")
+    if not value.isascii() or len(value) > 40:
+        # python-stdnum would read other scripts' digits; one reading everywhere.
+        raise InvalidValue(field, value, "is not a Belgian enterprise number; write it with "
+                                         "the digits 0-9, e.g. '0207.123.407'")
     try:
         digits = be_vat.validate(value)
     except stdnum_errors.ValidationError as exc:
