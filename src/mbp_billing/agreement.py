@@ -30,6 +30,7 @@ from .parties import Party
 from .proration import billing_start, go_live_date
 from .tariff import DEFAULT_TARIFF_BOOK, TariffBook, Tier, check_population
 from .term import Termination, termination
+from .text import refuse_special_file
 
 __all__ = [
     "AGREEMENT_KEYS",
@@ -477,6 +478,7 @@ class Agreement:
         path = Path(source)
         try:
             # utf-8-sig: a byte-order mark, as some editors write, is accepted as in CSV.
+            refuse_special_file(path, "agreement")
             text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise InvalidValue("agreement", str(path), f"cannot be read ({exc.strerror})") from None

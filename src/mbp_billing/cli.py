@@ -39,7 +39,7 @@ from .runs import default_workers, run_portfolio
 from .schedule import Charge, EndPolicy, Step, build_schedule, quote
 from .tariff import MAX_POPULATION
 from .term import termination
-from .text import document_text
+from .text import document_text, refuse_special_file
 
 __all__ = ["main"]
 
@@ -511,6 +511,7 @@ def _cmd_pay(args: argparse.Namespace, out: TextIO) -> int:
                                    "give either NUMBER --amount --date or --bank-csv, not both")
             path = Path(args.bank_csv)
             try:
+                refuse_special_file(path, "--bank-csv")
                 text = path.read_text(encoding="utf-8-sig")
             except OSError as exc:
                 raise InvalidValue("--bank-csv", str(path),

@@ -31,6 +31,7 @@ import attrs
 from .errors import InvalidValue
 from .money import parse_whole_number
 from .tariff import MAX_POPULATION
+from .text import refuse_special_file
 
 __all__ = [
     "MERGER_YEAR",
@@ -110,6 +111,9 @@ class PopulationTable:
         """A user's newer file in the same format (columns nis_code, name_nl,
         reference_date, population); the builtin merger table unless given."""
         p = Path(path)
+        refuse_special_file(p, "population file")
+        if mergers:
+            refuse_special_file(Path(mergers), "mergers file")
         try:
             text = p.read_text(encoding="utf-8-sig")
             merger_text = (Path(mergers).read_text(encoding="utf-8-sig") if mergers

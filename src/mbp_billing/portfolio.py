@@ -40,6 +40,7 @@ from .errors import BillingError, InvalidValue
 from .money import parse_amount, parse_whole_number
 from .parties import BUYER_FIELDS, normalize_kbo
 from .tariff import DEFAULT_TARIFF_BOOK, MAX_POPULATION, TariffBook, check_population
+from .text import refuse_special_file
 
 __all__ = [
     "CSV_COLUMNS",
@@ -161,7 +162,9 @@ class Portfolio(Sequence[PortfolioEntry]):
         except OSError as exc:
             raise InvalidValue("portfolio", str(root),
                                f"cannot be read ({exc.strerror})") from None
-        paths = [p for p in children if p.suffix == ".toml" and p.is_file()]
+        # Hidden files stay unread and unmentioned, as a shell's *.toml would leave them.
+        paths = [p for p in children
+                 if p.suffix == ".toml" and p.is_file() and not p.name.startswith(".")]
         skipped = tuple(
             f"{p}: {'a sub-folder' if p.is_dir() else 'not a *.toml file'}, not read"
             for p in children if p not in paths and not p.name.startswith("."))
@@ -196,6 +199,7 @@ class Portfolio(Sequence[PortfolioEntry]):
     def from_csv(cls, path: str | Path, *, tariff: TariffBook = DEFAULT_TARIFF_BOOK) -> Portfolio:
         """Load a portfolio CSV (UTF-8, comma-separated, header row)."""
         target = Path(path)
+        refuse_special_file(target, "portfolio")
         try:
             text = target.read_text(encoding="utf-8-sig")
         except OSError as exc:

@@ -19,12 +19,15 @@ Unicode name.
 
 from __future__ import annotations
 
+import os
+import stat
 import unicodedata
+from pathlib import Path
 from typing import Final
 
 from .errors import InvalidValue
 
-__all__ = ["MAX_NAME_LENGTH", "document_text"]
+__all__ = ["MAX_NAME_LENGTH", "document_text", "refuse_special_file"]
 
 #: Longest buyer name, street, city or reference accepted (characters): a
 #: legal name such as "Gemeentebestuur van de fusiegemeente ..." stays well
@@ -105,3 +108,29 @@ def document_text(value: object, field: str, *, max_length: int = MAX_NAME_LENGT
         raise InvalidValue(field, f"{text[:40]}...", f"is longer than {max_length} "
                                                      "characters; shorten it")
     return text
+
+
+def refuse_special_file(path: Path, field: str) -> None:
+    """Refuse, without opening it, an input that is not a regular file.
+
+    Reading a FIFO would wait for a writer forever, and a folder or device
+    is never an agreement, portfolio, statement or population file.  A path
+    that cannot be examined is left to the caller's read, which reports it.
+
+    Raises:
+        InvalidValue: ``path`` is a folder, FIFO, socket or device.
+
+    Examples:
+        >>> import tempfile
+        >>> refuse_special_file(Path(tempfile.mkdtemp()), "agreement")
+        Traceback (most recent call last):
+        ...
+        mbp_billing.errors.InvalidValue: agreement '...': is not a regular file (a folder, FIFO or device); give the file itself
+    """
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidValue(field, str(path), "is not a regular file (a folder, FIFO or "
+                                             "device); give the file itself")
