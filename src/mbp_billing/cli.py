@@ -612,7 +612,8 @@ _EXIT_CODES = """exit codes:
   1  verify found problems (each is named)
   2  bad input: one line on stderr, nothing written, no number used
   3  documents issued and recorded, but their files could not be written;
-     the message names them and the write-files command that writes them"""
+     the message names them and the write-files command that writes them
+  130, 141  interrupted, or the reader of the output went away"""
 
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
@@ -860,8 +861,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
         register = getattr(args, "register", None)
         repair = (f"{prog} write-files {' '.join(exc.numbers)} --out {shlex.quote(exc.out_dir)}"
                   + ("" if register is None else f" --register {shlex.quote(register)}"))
-        _report(err, as_json, f"{exc}; then repair with: {repair}", field=exc.field,
-                value=exc.value, hint=f"{exc.reason}; then repair with: {repair}",
+        _report(err, as_json, f"{exc}; fix the folder (space, permissions), then repair "
+                              f"with: {repair}", field=exc.field, value=exc.value,
+                hint=f"fix the folder (space, permissions), then repair with: {repair}",
                 numbers=list(exc.numbers), repair=repair)
         return EXIT_FILES_NOT_WRITTEN
     except BillingError as exc:
