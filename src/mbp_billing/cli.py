@@ -854,7 +854,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
     except PortfolioError as exc:
         _report(err, as_json,
                 f"{len(exc.problems)} problem(s) in the portfolio; nothing was issued",
-                field="portfolio", value=getattr(exc, "source", None),
+                field="portfolio", value=getattr(args, "portfolio", None),
                 hint="fix every problem listed, then run again", problems=list(exc.problems))
         return EXIT_BAD_INPUT
     except FilesNotWritten as exc:
