@@ -53,7 +53,8 @@ def test_parse_amount_refuses_float_with_the_fix() -> None:
         ("Infinity", "finite"),
         (True, "amount"),
         (None, "string or integer"),
-        ("1e40", "too large"),
+        ("1e40", "exponent notation"),
+        ("1" * 16, "too large"),
         (10**20, "too large"),
     ],
 )

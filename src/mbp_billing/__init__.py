@@ -24,7 +24,7 @@ pay        :meth:`Register.record_payment`, :func:`import_bank_lines`
 Decimal('1666.67')
 """
 
-from .agreement import Agreement, Amendment, parse_date
+from .agreement import Agreement, Amendment, FeeBasis, parse_date
 from .analysis import (
     charges_table,
     explain_amount,
@@ -40,16 +40,23 @@ from .analysis import (
 from .audit import verify
 from .documents import CreditNote, Invoice, Line, structured_communication
 from .einvoice import to_ubl
-from .errors import BillingError, InvalidValue, NotBillable, RegisterConflict
+from .errors import BillingError, FilesNotWritten, InvalidValue, NotBillable, RegisterConflict
 from .examples import example_agreement, example_portfolio
 from .issuing import Issued, credit_invoice, issue_invoice
-from .ledger import Ledger, LedgerRow, build_ledger, import_bank_lines
-from .money import parse_amount, round_money
+from .ledger import BankImport, Ledger, LedgerRow, build_ledger, import_bank_lines
+from .money import parse_amount, parse_whole_number, round_money
 from .parties import SELLER, Party
 from .population import Municipality, PopulationTable
 from .portfolio import Portfolio, PortfolioEntry, PortfolioError, load_portfolio
 from .proration import billing_start, go_live_date, months_billed, prorated_amount
-from .register import Register, default_register_path, open_read_only
+from .register import (
+    Payment,
+    Problem,
+    Register,
+    StoredDocument,
+    default_register_path,
+    open_read_only,
+)
 from .render import epc_qr_payload, render_pdf
 from .revenue import (
     documents_table,
@@ -58,21 +65,25 @@ from .revenue import (
     payments_table,
     spread_over_months,
 )
-from .runs import RunResult, run_portfolio
+from .runs import RunLine, RunResult, run_portfolio
 from .schedule import Charge, EndPolicy, Schedule, Step, build_schedule, quote
 from .tables import Table
 from .tariff import DEFAULT_TARIFF, DEFAULT_TARIFF_BOOK, Tariff, TariffBook, Tier
 from .term import Term, Termination, termination, terms
+from .text import document_text
 
 __all__ = [
     "Agreement",
     "Amendment",
+    "BankImport",
     "BillingError",
     "Charge",
     "CreditNote",
     "DEFAULT_TARIFF",
     "DEFAULT_TARIFF_BOOK",
     "EndPolicy",
+    "FeeBasis",
+    "FilesNotWritten",
     "InvalidValue",
     "Invoice",
     "Issued",
@@ -82,16 +93,20 @@ __all__ = [
     "Municipality",
     "NotBillable",
     "Party",
+    "Payment",
     "PopulationTable",
     "Portfolio",
     "PortfolioEntry",
     "PortfolioError",
+    "Problem",
     "Register",
     "RegisterConflict",
+    "RunLine",
     "RunResult",
     "SELLER",
     "Schedule",
     "Step",
+    "StoredDocument",
     "Table",
     "Tariff",
     "TariffBook",
@@ -104,6 +119,7 @@ __all__ = [
     "charges_table",
     "credit_invoice",
     "default_register_path",
+    "document_text",
     "documents_table",
     "epc_qr_payload",
     "example_agreement",
@@ -122,6 +138,7 @@ __all__ = [
     "open_read_only",
     "parse_amount",
     "parse_date",
+    "parse_whole_number",
     "payments_table",
     "prorated_amount",
     "quote",

@@ -8,9 +8,12 @@ on stderr and exit code 2; nothing is half-written.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
+import shlex
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,21 +23,23 @@ from typing import Any, NoReturn, TextIO
 
 import attrs
 
-from .agreement import Agreement, parse_date
+from .agreement import SUPPORTED_YEARS, Agreement, parse_date
 from .audit import verify
-from .documents import Invoice
-from .errors import BillingError, InvalidValue
+from .documents import MAX_REASON_LENGTH, Invoice
+from .errors import BillingError, FilesNotWritten, InvalidValue
 from .examples import example_agreement
-from .issuing import Issued, credit_invoice, issue_invoice
+from .issuing import Issued, check_out_dir, credit_invoice, issue_invoice, write_files
 from .ledger import build_ledger, import_bank_lines
-from .money import money_str, parse_amount
+from .money import money_str, parse_amount, parse_whole_number
 from .population import PopulationTable
 from .portfolio import PortfolioError, load_portfolio
 from .proration import go_live_date
 from .register import Register, default_register_path
 from .runs import default_workers, run_portfolio
 from .schedule import Charge, EndPolicy, Step, build_schedule, quote
+from .tariff import MAX_POPULATION
 from .term import termination
+from .text import document_text, refuse_special_file
 
 __all__ = ["main"]
 
@@ -42,7 +47,15 @@ PROG = "python -m mbp_billing"
 
 
 class _UsageError(Exception):
-    """Raised by the parser instead of exiting, so main() owns the exit code."""
+    """Raised by the parser instead of exiting, so main() owns the exit code.
+
+    ``error`` is the option's :class:`BillingError` when a value was refused
+    by its converter (so that ``--json`` can report field, value and hint).
+    """
+
+    def __init__(self, message: str, error: BillingError | None = None) -> None:
+        super().__init__(message)
+        self.error = error
 
 
 class _Exit(Exception):
@@ -56,6 +69,11 @@ class _Exit(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
+        cause = sys.exc_info()[1]
+        while cause is not None and not isinstance(cause, _ArgumentInvalid):
+            cause = cause.__context__
+        if isinstance(cause, _ArgumentInvalid):
+            raise _UsageError(str(cause.error), cause.error)
         raise _UsageError(f"{self.prog}: {message} (see --help)")
 
     def print_help(self, file: Any = None) -> None:
@@ -71,41 +89,51 @@ class _Parser(argparse.ArgumentParser):
 Handler = Callable[[argparse.Namespace, TextIO], int]
 
 
-def _year(text: str) -> int:
-    if not text.isdigit() or not 1900 <= int(text) <= 2200:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a calendar year such as 2026")
-    return int(text)
+class _ArgumentInvalid(argparse.ArgumentTypeError):
+    """A converter's BillingError, kept whole so that --json can report its parts."""
+
+    def __init__(self, error: BillingError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
-def _population(text: str) -> int:
-    try:
-        if not re.fullmatch(r"[0-9_]+", text):
-            raise ValueError(text)  # ASCII digits only: int() also reads other scripts' digits
-        value = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"population {text!r} is not a whole number; give inhabitants such as 15000"
-        ) from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(
-            f"population {text!r} must be a positive whole number of inhabitants")
-    return value
-
-
-def _date_arg(field: str) -> Callable[[str], date]:
-    def convert(text: str) -> date:
+def _arg(option: str, convert: Callable[[str, str], Any]) -> Callable[[str], Any]:
+    """An argparse ``type`` that reads with ``convert`` and names ``option`` in errors."""
+    def read(text: str) -> Any:
         try:
-            return parse_date(text, field)
-        except InvalidValue as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-    return convert
+            return convert(text, option)
+        except BillingError as exc:
+            raise _ArgumentInvalid(exc) from None
+    read.__name__ = option
+    return read
 
 
-def _amount_arg(text: str) -> Any:
-    try:
-        return parse_amount(text, "annual-fee")
-    except InvalidValue as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+def _year(option: str) -> Callable[[str], int]:
+    return _arg(option, lambda text, field: parse_whole_number(
+        text, field, minimum=SUPPORTED_YEARS.start, maximum=SUPPORTED_YEARS.stop - 1,
+        what="a calendar year"))
+
+
+def _population(option: str) -> Callable[[str], int]:
+    return _arg(option, lambda text, field: parse_whole_number(
+        text, field, minimum=1, maximum=MAX_POPULATION, what="a number of inhabitants"))
+
+
+def _date_arg(option: str) -> Callable[[str], date]:
+    return _arg(option, parse_date)
+
+
+def _amount_arg(option: str) -> Callable[[str], Any]:
+    return _arg(option, parse_amount)
+
+
+def _text_arg(option: str) -> Callable[[str], str]:
+    """Non-empty text: an empty ``--out ""`` would silently mean the current folder."""
+    def check(text: str, field: str) -> str:
+        if not text.strip():
+            raise InvalidValue(field, text, "is empty; give a value, or leave the option out")
+        return text
+    return _arg(option, check)
 
 
 def _dump(document: Any, out: TextIO) -> None:
@@ -252,10 +280,30 @@ EXAMPLE_OUT = Path("example-invoices")
 
 def _register_path(args: argparse.Namespace, fallback: Path | None = None) -> Path:
     if args.register is not None:
-        return Path(args.register)
-    if fallback is not None:
-        return fallback
-    return default_register_path()
+        path = Path(args.register)
+    elif fallback is not None:
+        path = fallback
+    else:
+        path = default_register_path()
+    return _usable_register(path)
+
+
+def _usable_register(path: Path) -> Path:
+    """Refuse a register path the system cannot hold, or that is not a file, at once."""
+    if str(path) == ":memory:":
+        return path
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return path  # Register.open says why it cannot be created
+    except OSError as exc:
+        shown = str(path) if len(str(path)) <= 80 else f"{str(path)[:80]}..."
+        raise InvalidValue("--register", shown, f"cannot be used ({exc.strerror}); give "
+                                                "another register path") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidValue("--register", str(path), "is not a regular file (a folder, FIFO or "
+                                                    "device); give the register's file")
+    return path
 
 
 @contextmanager
@@ -327,6 +375,7 @@ def _cmd_invoice(args: argparse.Namespace, out: TextIO) -> int:
     if args.example:
         agreement = example_agreement()
         out_dir = Path(args.out) if args.out else EXAMPLE_OUT
+        check_out_dir(out_dir)  # the register goes inside it: name --out first
         register_path = _register_path(args, out_dir / "example-register.sqlite3")
         year = args.year
         if year is None:
@@ -377,6 +426,9 @@ def _progress_bar(err: TextIO) -> Callable[[int, int], None] | None:
 
 def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     portfolio = load_portfolio(args.portfolio)
+    if not args.json:
+        for skipped in portfolio.skipped:
+            args.stderr.write(f"note: skipped {skipped}\n")
     issue_date = _document_date(args)
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
     register_path = _register_path(args)
@@ -425,6 +477,22 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if problems else 0
 
 
+def _cmd_write_files(args: argparse.Namespace, out: TextIO) -> int:
+    out_dir = Path(args.out) if args.out else DEFAULT_OUT
+    with Register.open(_register_path(args), create=False) as register:
+        numbers = args.numbers or [d.number for d in register.documents()]
+        for number in numbers:
+            register.get(number)  # an unknown number is refused before anything is written
+        check_out_dir(out_dir)
+        written = [write_files(register, number, out_dir) for number in numbers]
+    if args.json:
+        _dump({"written": [{"number": n, "pdf": str(p), "xml": str(x)}
+                           for n, (p, x) in zip(numbers, written, strict=True)]}, out)
+    else:
+        out.write(f"{len(written)} document(s) written to {out_dir} from the register\n")
+    return 0
+
+
 def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
     with Register.open(_register_path(args), create=False) as register:
         ledger = build_ledger(register, as_of=args.as_of)
@@ -443,6 +511,7 @@ def _cmd_pay(args: argparse.Namespace, out: TextIO) -> int:
                                    "give either NUMBER --amount --date or --bank-csv, not both")
             path = Path(args.bank_csv)
             try:
+                refuse_special_file(path, "--bank-csv")
                 text = path.read_text(encoding="utf-8-sig")
             except OSError as exc:
                 raise InvalidValue("--bank-csv", str(path),
@@ -507,6 +576,12 @@ Asking again for the same year returns the invoice already issued.""",
   python -m mbp_billing verify --register /srv/mbp/register.sqlite3 --out /srv/mbp/invoices
 
 Exit code 0 when all is well, 1 when a problem is found (each is named).""",
+    "write-files": """examples:
+  python -m mbp_billing write-files F000003 F000004 --out invoices
+  python -m mbp_billing write-files --register /srv/mbp/register.sqlite3 --out /srv/mbp/invoices
+
+Files that already hold the register's bytes are left as they are; a file
+with other content is refused, never replaced.""",
     "ledger": """examples:
   python -m mbp_billing ledger --format csv > ledger.csv
   python -m mbp_billing ledger --format json --as-of 2026-03-31""",
@@ -521,33 +596,60 @@ The bank CSV needs a header with date,amount,communication.""",
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argparse definition of every command (also used for the docs)."""
+class _Version(argparse.Action):
+    def __init__(self, option_strings: Sequence[str], dest: str,
+                 help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        from . import __version__
+        raise _Exit(0, f"{parser.prog} {__version__}\n")
+
+
+_EXIT_CODES = """exit codes:
+  0  success
+  1  verify found problems (each is named)
+  2  bad input: one line on stderr, nothing written, no number used
+  3  documents issued and recorded, but their files could not be written;
+     the message names them and the write-files command that writes them
+  130, 141  interrupted, or the reader of the output went away"""
+
+
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    """The argparse definition of every command (also used for the docs).
+
+    ``prog`` is the program's name in usage lines and examples.
+    """
     parser = _Parser(
-        prog=PROG,
+        prog=prog,
         description="Billing engine for the Mijn Burgerprofiel app agreement.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Run 'python -m mbp_billing COMMAND --help' for a command's options and examples.",
+        epilog=f"Run '{prog} COMMAND --help' for a command's options and examples.\n\n"
+               f"{_EXIT_CODES}",
     )
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_: str, handler: Handler) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_, epilog=_EPILOGS.get(name),
+        epilog = _EPILOGS.get(name)
+        p = sub.add_parser(name, help=help_, description=help_,
+                           epilog=None if epilog is None else epilog.replace(PROG, prog),
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         p.set_defaults(handler=handler)
         return p
 
     q = command("quote", "Quote the first, pro-rated year for a go-live (R1-R4).", _cmd_quote)
     basis = q.add_mutually_exclusive_group(required=True)
-    basis.add_argument("--population", type=_population, help="inhabitants on 1 January (R1)")
-    basis.add_argument("--annual-fee", type=_amount_arg, metavar="AMOUNT",
+    basis.add_argument("--population", type=_population("--population"), help="inhabitants on 1 January (R1)")
+    basis.add_argument("--annual-fee", type=_amount_arg("--annual-fee"), metavar="AMOUNT",
                        help="annual fee in euro, e.g. 7000.00")
     basis.add_argument("--municipality", metavar="NAME_OR_NIS",
                        help="a Flemish municipality: its Statbel population on 1 January "
                             "of --year applies")
-    q.add_argument("--year", type=_year, metavar="YEAR",
+    q.add_argument("--year", type=_year("--year"), metavar="YEAR",
                    help="with --municipality: the population year (default: the go-live year)")
-    q.add_argument("--population-file", metavar="CSV",
+    q.add_argument("--population-file", metavar="CSV", type=_text_arg("--population-file"),
                    help="with --municipality: a newer population file in the builtin format")
     q.add_argument("--go-live", type=_date_arg("--go-live"), metavar="DATE",
                    help="live in both stores on this date")
@@ -561,7 +663,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = command("schedule", "List the charges of an agreement, one per year (R1-R9).",
                 _cmd_schedule)
     s.add_argument("agreement", metavar="AGREEMENT.toml", help="the agreement file")
-    s.add_argument("--through", type=_year, metavar="YEAR",
+    s.add_argument("--through", type=_year("--through"), metavar="YEAR",
                    help="last year to list (default: the current year)")
     s.add_argument("--end-policy", choices=[p.value for p in EndPolicy],
                    default=EndPolicy.NO_REFUND.value,
@@ -571,7 +673,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--explain", action="store_true", help="show every step with its rule")
 
     t = command("term", "When an agreement ends after a termination notice (R6, R7).", _cmd_term)
-    t.add_argument("--signed-on", type=_date_arg("--signed-on"), required=True, metavar="DATE")
+    t.add_argument("--signed-on", type=_date_arg("--signed-on"), required=True, metavar="DATE",
+                   help="the signing date S of the agreement (R6)")
     t.add_argument("--notice-sent-on", type=_date_arg("--notice-sent-on"), required=True,
                    metavar="DATE", help="date the registered letter was sent")
     t.add_argument("--json", action="store_true", help="print one JSON object")
@@ -580,7 +683,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("agreement", nargs="?", metavar="AGREEMENT.toml", help="the agreement file")
     i.add_argument("--example", action="store_true",
                    help="use the built-in example agreement (out: example-invoices/)")
-    i.add_argument("--year", type=_year, metavar="YEAR", help="the calendar year to invoice")
+    i.add_argument("--year", type=_year("--year"), metavar="YEAR", help="the calendar year to invoice")
     i.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
                    help="invoice date (default: today)")
     _register_options(i)
@@ -589,8 +692,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = command("credit", "Credit an issued invoice with a credit note (R12).", _cmd_credit)
     c.add_argument("number", metavar="NUMBER", help="the invoice number, e.g. F000012")
-    c.add_argument("--reason", required=True, help="why the invoice is credited")
-    c.add_argument("--amount", type=_amount_arg, metavar="AMOUNT",
+    c.add_argument("--reason", required=True, help="why the invoice is credited",
+                   type=_arg("--reason", lambda text, field: document_text(
+                       text, field, max_length=MAX_REASON_LENGTH)))
+    c.add_argument("--amount", type=_amount_arg("--amount"), metavar="AMOUNT",
                    help="credit only this amount (default: all that remains)")
     c.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
                    help="credit note date (default: today)")
@@ -599,12 +704,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = command("run", "Issue every missing invoice of a portfolio up to a year.", _cmd_run)
     r.add_argument("portfolio", metavar="PORTFOLIO",
                    help="a folder of agreement *.toml files, or one .csv")
-    r.add_argument("--through", type=_year, required=True, metavar="YEAR",
+    r.add_argument("--through", type=_year("--through"), required=True, metavar="YEAR",
                    help="bill every charge up to and including this year")
     r.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
                    help="date of the documents issued (default: today)")
     r.add_argument("--dry-run", action="store_true", help="show what would be issued; issue nothing")
-    r.add_argument("--workers", type=_workers, default=default_workers(), metavar="N",
+    r.add_argument("--workers", type=_workers("--workers"), default=default_workers(), metavar="N",
                    help="processes rendering PDFs (numbering stays serial; default: one per "
                         "core, at most 4)")
     r.add_argument("--end-policy", choices=[p.value for p in EndPolicy],
@@ -615,78 +720,161 @@ def build_parser() -> argparse.ArgumentParser:
     _register_options(r)
 
     v = command("verify", "Check the register's hash chain, numbering and files.", _cmd_verify)
-    v.add_argument("--register", metavar="PATH", help="register database")
-    v.add_argument("--out", metavar="DIR", help="folder with the PDF and XML files "
+    v.add_argument("--register", metavar="PATH", type=_text_arg("--register"), help="register database")
+    v.add_argument("--out", metavar="DIR", type=_text_arg("--out"), help="folder with the PDF and XML files "
                                                 "(default: invoices)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
 
+    w = command("write-files", "Write issued documents' PDF and XML again from the register.",
+                _cmd_write_files)
+    w.add_argument("numbers", nargs="*", metavar="NUMBER",
+                   help="the documents to write (default: every document)")
+    w.add_argument("--register", metavar="PATH", type=_text_arg("--register"),
+                   help="register database")
+    w.add_argument("--out", metavar="DIR", type=_text_arg("--out"),
+                   help="folder for <number>.pdf and <number>.xml (default: invoices)")
+    w.add_argument("--json", action="store_true", help="print one JSON object")
+
     led = command("ledger", "Export every document, with open and overdue amounts.", _cmd_ledger)
-    led.add_argument("--register", metavar="PATH", help="register database")
-    led.add_argument("--format", choices=["csv", "json"], default="csv")
+    led.add_argument("--register", metavar="PATH", type=_text_arg("--register"), help="register database")
+    led.add_argument("--format", choices=["csv", "json"], default="csv",
+                     help="csv (default) or json")
     led.add_argument("--as-of", type=_date_arg("--as-of"), metavar="DATE",
                      help="the ledger as it stood on this day: open and overdue")
 
     pay = command("pay", "Record a payment, or match a bank statement CSV.", _cmd_pay)
     pay.add_argument("number", nargs="?", metavar="NUMBER", help="the invoice paid")
-    pay.add_argument("--amount", type=_amount_arg, metavar="AMOUNT")
+    pay.add_argument("--amount", type=_amount_arg("--amount"), metavar="AMOUNT",
+                     help="the amount paid in euro, e.g. 7000.00")
     pay.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
                      help="payment date (default: today)")
-    pay.add_argument("--bank-csv", metavar="FILE", help="bank lines: date,amount,communication")
-    pay.add_argument("--register", metavar="PATH", help="register database")
+    pay.add_argument("--bank-csv", metavar="FILE", type=_text_arg("--bank-csv"), help="bank lines: date,amount,communication")
+    pay.add_argument("--register", metavar="PATH", type=_text_arg("--register"), help="register database")
     pay.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
-def _workers(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"--workers {text!r} must be a whole number >= 1")
-    return int(text)
+def _workers(option: str) -> Callable[[str], int]:
+    return _arg(option, lambda text, field: parse_whole_number(
+        text, field, minimum=1, maximum=64, what="a number of processes"))
 
 
 def _register_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--register", metavar="PATH",
+    p.add_argument("--register", metavar="PATH", type=_text_arg("--register"),
                    help="register database (default: $MBP_BILLING_REGISTER or "
                         "./mbp-billing-register.sqlite3)")
-    p.add_argument("--out", metavar="DIR", help="where to write <number>.pdf and <number>.xml")
+    p.add_argument("--out", metavar="DIR", type=_text_arg("--out"),
+                   help="where to write <number>.pdf and <number>.xml")
     p.add_argument("--locale", default="nl_BE", help="language of the PDF (default nl_BE)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
+#: Exit codes of every command (documented in README.md and docs/cli.md).
+EXIT_OK = 0
+#: ``verify`` found problems (and only that).
+EXIT_PROBLEMS = 1
+#: Bad input: nothing was written and no number was used.
+EXIT_BAD_INPUT = 2
+#: Documents were issued and recorded, but their files could not be written.
+EXIT_FILES_NOT_WRITTEN = 3
+#: The reader of stdout went away (``| head``): 128 + SIGPIPE, as a shell
+#: reports for a Unix tool; 1 stays reserved for ``verify``.
+EXIT_BROKEN_PIPE = 141
+#: Interrupted with Ctrl-C: 128 + SIGINT.
+EXIT_INTERRUPTED = 130
+
+
+def program_name(argv0: str | None = None) -> str:
+    """The program as the user typed it: ``mbp-billing`` or ``python -m mbp_billing``."""
+    name = os.path.basename(sys.argv[0] if argv0 is None and sys.argv else argv0 or "")
+    return "mbp-billing" if name.removesuffix(".exe") == "mbp-billing" else PROG
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _report(err: TextIO, as_json: bool, message: str, *, field: str | None = None,
+            value: Any = None, hint: str | None = None, **extra: Any) -> None:
+    """One error: one line on stderr, or under --json one JSON object (all of stderr)."""
+    if as_json:
+        record = {"error": message, "field": field, "value": _json_value(value), "hint": hint,
+                  **extra}
+        err.write(json.dumps(record, ensure_ascii=False) + "\n")
+    else:
+        err.write(f"error: {message}\n")
+        for line in extra.get("problems", ()):
+            err.write(f"  {line}\n")
+
+
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
          stderr: TextIO | None = None, today: date | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 problems found, 2 bad input)."""
+    """Run the command line; return the exit code.
+
+    0 success; 1 ``verify`` found problems; 2 bad input (nothing written, no
+    number used); 3 documents issued and recorded but their files not written
+    (the message names them and the ``write-files`` command that repairs it).
+    """
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
-    parser = build_parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in arguments or "--format=json" in arguments or any(
+        pair == ("--format", "json") for pair in itertools.pairwise(arguments))
+    prog = program_name()
+    parser = build_parser(prog)
+    args: argparse.Namespace | None = None
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = parser.parse_args(arguments)
         if getattr(args, "handler", None) is None:
             parser.print_help(out)
-            return 2
+            return EXIT_BAD_INPUT
         # The clock is read here, at the edge, and nowhere in the library.
         args.today = today if today is not None else date.today()
         args.stderr = err
+        args.prog = prog
         code: int = args.handler(args, out)
         return code
     except _UsageError as exc:
-        err.write(f"error: {exc}\n")
-        return 2
+        if exc.error is not None:
+            _report(err, as_json, str(exc), field=exc.error.field, value=exc.error.value,
+                    hint=exc.error.reason)
+        else:
+            # argparse names the option in "argument --year/-y: ..."; keep it as the field.
+            named = re.search(r"(?:argument|required:|arguments:) (-[-\w]+)", str(exc))
+            _report(err, as_json, str(exc), field=named[1] if named else None,
+                    hint=f"see {prog} --help")
+        return EXIT_BAD_INPUT
     except _Exit as exc:
         (out if exc.status == 0 else err).write(exc.text)
         return exc.status
     except PortfolioError as exc:
-        err.write(f"error: {len(exc.problems)} problem(s) in the portfolio; nothing was issued\n")
-        err.writelines(f"  {p}\n" for p in exc.problems)
-        return 2
+        _report(err, as_json,
+                f"{len(exc.problems)} problem(s) in the portfolio; nothing was issued",
+                field="portfolio", value=getattr(args, "portfolio", None),
+                hint="fix every problem listed, then run again", problems=list(exc.problems))
+        return EXIT_BAD_INPUT
+    except FilesNotWritten as exc:
+        register = getattr(args, "register", None)
+        repair = (f"{prog} write-files {' '.join(exc.numbers)} --out {shlex.quote(exc.out_dir)}"
+                  + ("" if register is None else f" --register {shlex.quote(register)}"))
+        _report(err, as_json, f"{exc}; fix the folder (space, permissions), then repair "
+                              f"with: {repair}", field=exc.field, value=exc.value,
+                hint=f"fix the folder (space, permissions), then repair with: {repair}",
+                numbers=list(exc.numbers), repair=repair)
+        return EXIT_FILES_NOT_WRITTEN
     except BillingError as exc:
-        err.write(f"error: {exc}\n")
-        return 2
+        _report(err, as_json, str(exc), field=exc.field, value=exc.value, hint=exc.reason)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         err.write("interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader (e.g. `head`) went away; stop quietly, as Unix tools do,
         # and keep the interpreter from complaining when it flushes stdout.
         if out is sys.stdout:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return EXIT_BROKEN_PIPE

@@ -145,7 +145,22 @@ def chain_hash(prev_chain: str, content_hash: str, pdf_sha256: str, xml_sha256: 
 
 @attrs.frozen
 class StoredDocument:
-    """An issued document as the register holds it."""
+    """An issued document as the register holds it.
+
+    Returned by :meth:`Register.get`, :meth:`Register.documents` and kept in
+    :attr:`Issued.stored`; :attr:`document` rebuilds the document value.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from datetime import date
+        >>> from mbp_billing import example_agreement, issue_invoice
+        >>> with Register.open(pathlib.Path(tempfile.mkdtemp()) / "r.sqlite3") as reg:
+        ...     _ = issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10),
+        ...                       register=reg)
+        ...     stored = reg.get("F000001")
+        >>> stored.number, stored.amount, stored.document.total
+        ('F000001', Decimal('3500.00'), Decimal('3500.00'))
+    """
 
     seq: int
     number: str
@@ -166,8 +181,16 @@ class StoredDocument:
 
     @property
     def document(self) -> Document:
-        """The document value rebuilt from the stored content."""
-        return document_from_record(json.loads(self.content))
+        """The document value rebuilt from the stored content.
+
+        Raises:
+            RegisterConflict: the stored content was changed outside the tool
+                and no longer reads as a document.
+        """
+        try:
+            return document_from_record(json.loads(self.content))
+        except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError) as exc:
+            raise _edited(self.number, exc) from None
 
     def to_record(self) -> dict[str, Any]:
         """JSON-ready summary, as in the ledger."""
@@ -186,7 +209,15 @@ class StoredDocument:
 
 @attrs.frozen
 class Payment:
-    """A payment recorded against an invoice."""
+    """A payment recorded against an invoice.
+
+    Returned by :meth:`Register.record_payment` and :meth:`Register.payments`.
+
+    Examples:
+        >>> from datetime import date
+        >>> Payment(1, "F000001", Decimal("3500.00"), date(2023, 8, 1), None, "manual").amount
+        Decimal('3500.00')
+    """
 
     id: int
     number: str
@@ -198,7 +229,12 @@ class Payment:
 
 @attrs.frozen
 class Problem:
-    """Something ``verify`` found wrong: which document, which file, what."""
+    """Something ``verify`` found wrong: which document, which file, what.
+
+    Examples:
+        >>> str(Problem("F000003", "F000003.pdf", "file is missing"))
+        'F000003 F000003.pdf: file is missing'
+    """
 
     number: str | None
     file: str | None
@@ -236,6 +272,23 @@ def _altered_columns(row: tuple[Any, ...]) -> list[str]:
         return ["content"]
     actual = dict(zip(_INDEX_NAMES, row[1:10], strict=True))
     return [name for name in _INDEX_NAMES if actual[name] != expected[name]]
+
+
+def _edited(number: object, exc: BaseException) -> RegisterConflict:
+    why = (f"missing {exc}" if isinstance(exc, KeyError) else
+           "a stored number is malformed" if isinstance(exc, ArithmeticError) else str(exc))
+    return RegisterConflict("register row", str(number),
+                            f"cannot be read ({why[:120]}): the register was changed outside "
+                            "mbp_billing; run verify to list every problem, and restore the "
+                            "register from a backup")
+
+
+def _readable(row: tuple[Any, ...]) -> StoredDocument:
+    # A row edited behind the tool's back is reported, never a traceback.
+    try:
+        return _stored(row)
+    except (ValueError, ArithmeticError, TypeError) as exc:
+        raise _edited(row[1], exc) from None
 
 
 def _stored(row: tuple[Any, ...]) -> StoredDocument:
@@ -378,7 +431,7 @@ class Register:
 
     def _one(self, where: str, params: tuple[Any, ...]) -> StoredDocument | None:
         row = self._db.execute(f"SELECT {_COLUMNS} FROM documents WHERE {where}", params).fetchone()
-        return None if row is None else _stored(row)
+        return None if row is None else _readable(row)
 
     def get(self, number: str) -> StoredDocument:
         """The issued document ``number``.
@@ -395,7 +448,7 @@ class Register:
     def documents(self) -> list[StoredDocument]:
         """Every issued document, in order of issue."""
         rows = self._db.execute(f"SELECT {_COLUMNS} FROM documents ORDER BY seq").fetchall()
-        return [_stored(r) for r in rows]
+        return [_readable(r) for r in rows]
 
     def invoices_for(self, buyer_kbo: str, year: int,
                      kind: str | None = None) -> list[StoredDocument]:
@@ -404,19 +457,22 @@ class Register:
             f"SELECT {_COLUMNS} FROM documents WHERE type = 'invoice' AND buyer_kbo = ? "
             "AND year = ? AND (? IS NULL OR kind = ?) ORDER BY seq",
             (buyer_kbo, year, kind, kind)).fetchall()
-        return [_stored(r) for r in rows]
+        return [_readable(r) for r in rows]
 
     def credited_total(self, invoice_number: str) -> Decimal:
         """Sum of the credit notes that refer to ``invoice_number``."""
         rows = self._db.execute("SELECT amount FROM documents WHERE credits = ?",
                                 (invoice_number,)).fetchall()
-        return sum((Decimal(r[0]) for r in rows), Decimal("0.00"))
+        try:
+            return sum((Decimal(r[0]) for r in rows), Decimal("0.00"))
+        except ArithmeticError as exc:
+            raise _edited(invoice_number, exc) from None
 
     def credit_notes_for(self, invoice_number: str) -> list[StoredDocument]:
         """The credit notes that refer to ``invoice_number``."""
         rows = self._db.execute(f"SELECT {_COLUMNS} FROM documents WHERE credits = ? ORDER BY seq",
                                 (invoice_number,)).fetchall()
-        return [_stored(r) for r in rows]
+        return [_readable(r) for r in rows]
 
     def active_invoice(self, buyer_kbo: str, year: int,
                        kind: str | None = None) -> StoredDocument | None:
@@ -562,8 +618,14 @@ class Register:
             sql += " WHERE number = ?"
             params = (number,)
         rows = self._db.execute(sql + " ORDER BY id", params).fetchall()
-        return [Payment(r[0], r[1], Decimal(r[2]), date.fromisoformat(r[3]), r[4], r[5])
-                for r in rows]
+        try:
+            return [Payment(r[0], r[1], Decimal(r[2]), date.fromisoformat(r[3]), r[4], r[5])
+                    for r in rows]
+        except (ValueError, ArithmeticError, TypeError) as exc:
+            raise RegisterConflict("register payments", "payments",
+                                   f"cannot be read ({str(exc)[:120]}): the register was "
+                                   "changed outside mbp_billing; restore it from a "
+                                   "backup") from None
 
     # -- audit -----------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -25,6 +25,7 @@ from .money import parse_amount, round_money
 __all__ = [
     "DEFAULT_TARIFF",
     "DEFAULT_TARIFF_BOOK",
+    "MAX_POPULATION",
     "Tariff",
     "TariffBook",
     "Tier",
@@ -49,7 +50,16 @@ def check_population(value: object, field: str = "population") -> int:
         raise InvalidValue(
             field, value, "must be a positive whole number of inhabitants, such as 15000"
         )
+    if value > MAX_POPULATION:
+        raise InvalidValue(
+            field, value, f"is more than {MAX_POPULATION:,} inhabitants, more than any "
+                          "municipality has; check the figure")
     return value
+
+
+#: The largest population accepted: Antwerp, the largest Flemish municipality,
+#: has about 530,000 inhabitants, and all of Belgium fewer than 12 million.
+MAX_POPULATION: Final = 10_000_000
 
 
 @attrs.frozen
