@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.rl_accel import fp_str
 
-from mbp_billing import render
 from mbp_billing.documents import CreditNote, Invoice
 from mbp_billing.examples import example_portfolio
+from mbp_billing.render import layout as render
 from mbp_billing.schedule import build_schedule
 
 

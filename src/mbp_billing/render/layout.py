@@ -63,10 +63,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from stdnum import iban as std_iban
 
-from .documents import SERVICE_NAME, VAT_EXEMPTION_REASON, CreditNote, Invoice
-from .errors import InvalidValue
-from .money import CENT, CURRENCY
-from .parties import Party
+from ..documents import SERVICE_NAME, VAT_EXEMPTION_REASON, CreditNote, Invoice
+from ..errors import InvalidValue
+from ..money import CENT, CURRENCY
+from ..parties import Party
 
 __all__ = ["DEFAULT_LOCALE", "epc_qr_payload", "render_pdf"]
 
