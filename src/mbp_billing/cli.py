@@ -16,25 +16,23 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import attrs
 
+# Only the rules are imported here; each command imports the rest when it
+# runs, so `quote`, `schedule` and `term` load no PDF, XML, database or
+# analysis code (issue 12).
 from .agreement import Agreement, parse_date
-from .audit import verify
-from .documents import Invoice
 from .errors import BillingError, InvalidValue
-from .examples import example_agreement
-from .issuing import Issued, credit_invoice, issue_invoice
-from .ledger import build_ledger, import_bank_lines
 from .money import money_str, parse_amount
-from .population import PopulationTable
-from .portfolio import PortfolioError, load_portfolio
 from .proration import go_live_date
-from .register import Register, default_register_path
-from .runs import default_workers, run_portfolio
 from .schedule import Charge, EndPolicy, Step, build_schedule, quote
 from .term import termination
+
+if TYPE_CHECKING:
+    from .issuing import Issued
+    from .register import Register
 
 __all__ = ["main"]
 
@@ -131,6 +129,8 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
     population = args.population
     municipality = None
     if args.municipality is not None:
+        from .population import PopulationTable
+
         table = (PopulationTable.from_csv(args.population_file) if args.population_file
                  else PopulationTable.builtin())
         # R2: the later store date is the go-live; one date alone is refused below.
@@ -255,6 +255,8 @@ def _register_path(args: argparse.Namespace, fallback: Path | None = None) -> Pa
         return Path(args.register)
     if fallback is not None:
         return fallback
+    from .register import default_register_path
+
     return default_register_path()
 
 
@@ -264,6 +266,8 @@ def _open_register(path: Path, *, create: bool = True) -> Iterator[Register]:
 
     A refused command leaves no trace, not even an empty register file.
     """
+    from .register import Register
+
     existed = str(path) == ":memory:" or path.exists()
     made_folder = not path.parent.exists()
     register = Register.open(path, create=create)
@@ -302,6 +306,8 @@ def _document_date(args: argparse.Namespace) -> date:
 
 
 def _emit_issued(issued: Issued, args: argparse.Namespace, out: TextIO, noun: str) -> None:
+    from .documents import Invoice
+
     record = issued.to_record()
     if args.json:
         _dump(record, out)
@@ -321,6 +327,9 @@ def _emit_issued(issued: Issued, args: argparse.Namespace, out: TextIO, noun: st
 
 
 def _cmd_invoice(args: argparse.Namespace, out: TextIO) -> int:
+    from .examples import example_agreement
+    from .issuing import issue_invoice
+
     if args.example == (args.agreement is not None):
         raise InvalidValue("AGREEMENT.toml", args.agreement,
                            "give an agreement file or --example, not both or neither")
@@ -350,6 +359,9 @@ def _cmd_invoice(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_credit(args: argparse.Namespace, out: TextIO) -> int:
+    from .issuing import credit_invoice
+    from .register import Register
+
     issue_date = _document_date(args)
     with Register.open(_register_path(args), create=False) as register:
         issued = credit_invoice(args.number, reason=args.reason, issue_date=issue_date,
@@ -376,6 +388,9 @@ def _progress_bar(err: TextIO) -> Callable[[int, int], None] | None:
 
 
 def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    from .portfolio import load_portfolio
+    from .runs import default_workers, run_portfolio
+
     portfolio = load_portfolio(args.portfolio)
     issue_date = _document_date(args)
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
@@ -386,7 +401,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         result = run_portfolio(
             portfolio, args.through, issue_date=issue_date, register=register,
             out_dir=out_dir, dry_run=args.dry_run, policy=EndPolicy(args.end_policy),
-            workers=args.workers, locale=args.locale, progress=_progress_bar(args.stderr),
+            workers=args.workers or default_workers(), locale=args.locale, progress=_progress_bar(args.stderr),
             sync_files=args.sync_files)
     if args.json:
         _dump(result.to_record(), out)
@@ -410,6 +425,9 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+    from .audit import verify
+    from .register import Register
+
     with Register.open(_register_path(args), create=False) as register:
         problems = verify(register, Path(args.out) if args.out else DEFAULT_OUT)
         count = len(register.file_hashes())
@@ -426,6 +444,9 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
+    from .ledger import build_ledger
+    from .register import Register
+
     with Register.open(_register_path(args), create=False) as register:
         ledger = build_ledger(register, as_of=args.as_of)
     if args.format == "json":
@@ -436,6 +457,9 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_pay(args: argparse.Namespace, out: TextIO) -> int:
+    from .ledger import import_bank_lines
+    from .register import Register
+
     with Register.open(_register_path(args), create=False) as register:
         if args.bank_csv is not None:
             if args.number or args.amount is not None:
@@ -604,7 +628,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
                    help="date of the documents issued (default: today)")
     r.add_argument("--dry-run", action="store_true", help="show what would be issued; issue nothing")
-    r.add_argument("--workers", type=_workers, default=default_workers(), metavar="N",
+    r.add_argument("--workers", type=_workers, metavar="N",
                    help="processes rendering PDFs (numbering stays serial; default: one per "
                         "core, at most 4)")
     r.add_argument("--end-policy", choices=[p.value for p in EndPolicy],
@@ -674,12 +698,15 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
     except _Exit as exc:
         (out if exc.status == 0 else err).write(exc.text)
         return exc.status
-    except PortfolioError as exc:
-        err.write(f"error: {len(exc.problems)} problem(s) in the portfolio; nothing was issued\n")
-        err.writelines(f"  {p}\n" for p in exc.problems)
-        return 2
     except BillingError as exc:
-        err.write(f"error: {exc}\n")
+        from .portfolio import PortfolioError
+
+        if isinstance(exc, PortfolioError):
+            err.write(f"error: {len(exc.problems)} problem(s) in the portfolio; "
+                      "nothing was issued\n")
+            err.writelines(f"  {p}\n" for p in exc.problems)
+        else:
+            err.write(f"error: {exc}\n")
         return 2
     except KeyboardInterrupt:
         err.write("interrupted\n")
