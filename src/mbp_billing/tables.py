@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from html import escape
@@ -20,7 +21,23 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Table"]
+__all__ = ["Table", "spreadsheet_safe"]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|", "%")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula.
+
+    >>> spreadsheet_safe("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> spreadsheet_safe("7000.00")
+    '7000.00'
+    """
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START) and not re.fullmatch(r"-\d+(\.\d+)?", text):
+        return "'" + text
+    return text
 
 
 def _cell(value: Any) -> Any:
@@ -76,8 +93,6 @@ class Table(Sequence[dict[str, Any]]):
 
     def to_csv(self) -> str:
         """CSV text with a header row."""
-        from .ledger import spreadsheet_safe
-
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(self.columns)
