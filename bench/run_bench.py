@@ -88,6 +88,8 @@ QUOTE_ARGS = ("quote", "--population", "32000", "--go-live", "2023-07-03", "--js
 #: every module of mbp_billing from source at each start (about 40 ms).  The
 #: warm-up runs write the bytecode caches (``__pycache__``, ignored by git).
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+#: Where registers and output folders go (``--tmpdir``); None: the system's.
+TMPDIR: str | None = None
 
 
 # -- (a) the floor ---------------------------------------------------------------
@@ -149,7 +151,7 @@ def catch_up_run(portfolio: Portfolio, workers: int, root: Path) -> tuple[float,
 
 
 def time_run(portfolio: Portfolio, workers: int) -> tuple[float, RunResult]:
-    with tempfile.TemporaryDirectory(prefix="mbp-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="mbp-bench-", dir=TMPDIR) as tmp:
         return catch_up_run(portfolio, workers, Path(tmp))
 
 
@@ -246,7 +248,7 @@ def write_portfolio_csv(portfolio: Portfolio, path: Path) -> None:
 
 def time_cli_run(csv_path: Path, n: int) -> float:
     """``python -m mbp_billing run`` of the portfolio into a fresh folder: its wall time."""
-    with tempfile.TemporaryDirectory(prefix="mbp-bench-cli-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="mbp-bench-cli-", dir=TMPDIR) as tmp:
         root = Path(tmp)
         command = [sys.executable, "-m", "mbp_billing", "run", str(csv_path),
                    "--through", str(THROUGH), "--date", ISSUE_DATE.isoformat(),
@@ -315,7 +317,7 @@ _ENTRY_POINTS = {
 
 def profile_run(portfolio: Portfolio, top: int = 15) -> dict[str, Any]:
     """Profile one workers=1 run (cProfile sees the main thread) and break its time down."""
-    with tempfile.TemporaryDirectory(prefix="mbp-bench-prof-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="mbp-bench-prof-", dir=TMPDIR) as tmp:
         profiler = cProfile.Profile()
         with Register.open(Path(tmp) / "register.sqlite3") as register:
             profiler.enable()
@@ -361,11 +363,11 @@ def measure(repeat: int, workers: list[int], profile: bool, renderer: bool,
             progress: Callable[[str], None], *, startup_runs: int = 0,
             cli_run: bool = False) -> dict[str, Any]:
     portfolio = example_portfolio()
-    scratch = tempfile.TemporaryDirectory(prefix="mbp-bench-cwd-")
+    scratch = tempfile.TemporaryDirectory(prefix="mbp-bench-cwd-", dir=TMPDIR)
     cwd = Path(scratch.name)
     startup = time_startup(startup_runs, cwd, progress) if startup_runs else {}
     # N: the number of documents the run issues, from a dry run on an empty register.
-    with tempfile.TemporaryDirectory(prefix="mbp-bench-dry-") as tmp, \
+    with tempfile.TemporaryDirectory(prefix="mbp-bench-dry-", dir=TMPDIR) as tmp, \
             Register.open(Path(tmp) / "register.sqlite3") as register:
         dry = run_portfolio(portfolio, THROUGH, issue_date=ISSUE_DATE, register=register,
                             dry_run=True)
@@ -433,7 +435,8 @@ def measure(repeat: int, workers: list[int], profile: bool, renderer: bool,
         "within_target": {f"workers={w}": best[f"run_w{w}"] / base <= TARGET_RATIO
                           for w in workers},
         "machine": {"python": platform.python_version(), "reportlab": reportlab.Version,
-                    "cpus": os.cpu_count(), "platform": platform.platform()},
+                    "cpus": os.cpu_count(), "platform": platform.platform(),
+                    "load_average": os.getloadavg(), "tmpdir": TMPDIR or tempfile.gettempdir()},
     }
     if startup:
         medians = {k: statistics.median(v) for k, v in startup.items()}
@@ -480,9 +483,11 @@ def print_table(figures: dict[str, Any], out: Any) -> None:
     out.write(f"Catch-up run through {THROUGH} dated {ISSUE_DATE}: {figures['invoices']} "
               f"invoice(s), {figures['credit_notes']} credit note(s), "
               f"{figures['total_amount']} EUR; N = {n} documents\n")
-    out.write(f"best of {figures['repeat']} repetition(s); python "
-              f"{figures['machine']['python']}, reportlab {figures['machine']['reportlab']}, "
-              f"{figures['machine']['cpus']} CPU(s)\n\n")
+    machine = figures["machine"]
+    out.write(f"best of {figures['repeat']} repetition(s); python {machine['python']}, "
+              f"reportlab {machine['reportlab']}, {machine['cpus']} CPU(s), load average "
+              f"{' '.join(f'{x:.1f}' for x in machine['load_average'])} at the end; "
+              f"files in {machine['tmpdir']}\n\n")
     out.write(f"{'measurement':<40}{'wall s':>10}{'ms/doc':>10}{'x floor':>10}\n")
     for row in figures["rows"]:
         out.write(f"{row['what']:<40}{row['seconds']:>10.3f}{row['ms_per_doc']:>10.2f}"
@@ -553,7 +558,12 @@ def main(argv: list[str] | None = None) -> int:
                              "it (default 31)")
     parser.add_argument("--no-cli-run", action="store_true",
                         help="skip (e), the run through the command line")
+    parser.add_argument("--tmpdir", metavar="DIR",
+                        help="where the runs put their registers and files (default: the "
+                             "system's temporary folder; e.g. /dev/shm to leave the disk out)")
     args = parser.parse_args(argv)
+    global TMPDIR
+    TMPDIR = args.tmpdir
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
     try:
