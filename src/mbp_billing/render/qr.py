@@ -116,7 +116,8 @@ def encode(payload: str, level_name: str = "M") -> list[list[bool]]:
     version: int = qr.calculate_version()  # type: ignore[no-untyped-call]
     layout = _layout(version, level)
     n = layout.size
-    bits = "".join(format(c, "08b") for c in _codewords(qr.dataList, version, level))
+    codewords = _codewords(qr.dataList, version, level)
+    bits = format(int.from_bytes(bytes(codewords)), f"0{8 * len(codewords)}b")
     # Each data cell takes its bit of the codewords, the cells past their end a 0.
     data = int("".join(layout.gather(bits + "0" * (layout.data_cells - len(bits) + 1))), 2)
     candidates = [layout.fixed | ((data ^ mask) & layout.data_area) for mask in layout.masks]
