@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # bank/statements (issue 8, bank files) and reminders (issue 8, dunning)
     # are placed here ahead of the branches that add them.
     ("services", ("issuing", "runs", "audit", "ledger", "bank", "statements", "reminders")),
-    ("analysis", ("analysis", "plot")),
+    ("analysis", ("analysis", "plot", "revenue")),
     ("interface", ("cli", "__main__", "__init__")),
 ]
 

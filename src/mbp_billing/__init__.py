@@ -36,7 +36,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # Type checkers and IDEs see every name where it is defined.
     from .agreement import Agreement, Amendment, parse_date
-    from .analysis import charges_table, forecast, retiering, with_go_live
+    from .analysis import (
+        charges_table,
+        explain_amount,
+        forecast,
+        merger_effect,
+        mergers_table,
+        retiering,
+        what_if,
+        with_amendments,
+        with_go_live,
+        with_tariff,
+    )
     from .audit import verify
     from .documents import CreditNote, Invoice, Line, structured_communication
     from .einvoice import to_ubl
@@ -49,8 +60,15 @@ if TYPE_CHECKING:  # Type checkers and IDEs see every name where it is defined.
     from .population import Municipality, PopulationTable
     from .portfolio import Portfolio, PortfolioEntry, PortfolioError, load_portfolio
     from .proration import billing_start, go_live_date, months_billed, prorated_amount
-    from .register import Register, default_register_path
+    from .register import Register, default_register_path, open_read_only
     from .render import epc_qr_payload, render_pdf
+    from .revenue import (
+        documents_table,
+        monthly_cash,
+        monthly_revenue,
+        payments_table,
+        spread_over_months,
+    )
     from .runs import RunResult, run_portfolio
     from .schedule import Charge, EndPolicy, Schedule, Step, build_schedule, quote
     from .tables import Table
@@ -97,29 +115,41 @@ __all__ = [
     "charges_table",
     "credit_invoice",
     "default_register_path",
+    "documents_table",
     "epc_qr_payload",
     "example_agreement",
     "example_portfolio",
+    "explain_amount",
     "forecast",
     "go_live_date",
     "import_bank_lines",
     "issue_invoice",
     "load_portfolio",
+    "merger_effect",
+    "mergers_table",
+    "monthly_cash",
+    "monthly_revenue",
     "months_billed",
+    "open_read_only",
     "parse_amount",
     "parse_date",
+    "payments_table",
     "prorated_amount",
     "quote",
     "render_pdf",
     "retiering",
     "round_money",
     "run_portfolio",
+    "spread_over_months",
     "structured_communication",
     "termination",
     "terms",
     "to_ubl",
     "verify",
+    "what_if",
+    "with_amendments",
     "with_go_live",
+    "with_tariff",
 ]
 
 #: The module of each public name (``mbp_billing.<module>``), imported on first use.
@@ -163,29 +193,41 @@ _MODULE_OF: dict[str, str] = {
     "charges_table": "analysis",
     "credit_invoice": "issuing",
     "default_register_path": "register",
+    "documents_table": "revenue",
     "epc_qr_payload": "render",
     "example_agreement": "examples",
     "example_portfolio": "examples",
+    "explain_amount": "analysis",
     "forecast": "analysis",
     "go_live_date": "proration",
     "import_bank_lines": "ledger",
     "issue_invoice": "issuing",
     "load_portfolio": "portfolio",
+    "merger_effect": "analysis",
+    "mergers_table": "analysis",
+    "monthly_cash": "revenue",
+    "monthly_revenue": "revenue",
     "months_billed": "proration",
+    "open_read_only": "register",
     "parse_amount": "money",
     "parse_date": "agreement",
+    "payments_table": "revenue",
     "prorated_amount": "proration",
     "quote": "schedule",
     "render_pdf": "render",
     "retiering": "analysis",
     "round_money": "money",
     "run_portfolio": "runs",
+    "spread_over_months": "revenue",
     "structured_communication": "documents",
     "termination": "term",
     "terms": "term",
     "to_ubl": "einvoice",
     "verify": "audit",
+    "what_if": "analysis",
+    "with_amendments": "analysis",
     "with_go_live": "analysis",
+    "with_tariff": "analysis",
 }
 
 __version__ = "0.1.0"

@@ -53,6 +53,7 @@ __all__ = [
     "StoredDocument",
     "chain_hash",
     "default_register_path",
+    "open_read_only",
 ]
 
 #: Environment variable that overrides the default register path.
@@ -623,3 +624,71 @@ class Register:
                 problems.append(Problem(None, None, f"series {series} is not gapless "
                                                     f"(missing counters {missing[:10]})"))
         return problems
+
+
+#: URL schemes of registers this version cannot open yet (a PostgreSQL
+#: register comes later); named so the refusal says what to do.
+_LATER_SCHEMES: Final = ("postgresql://", "postgres://")
+
+
+def open_read_only(location: str | Path | Register) -> Register:
+    """Open a register for reading only: an analyst's view never writes.
+
+    The one door through which analysis opens a register, so that other
+    kinds of register (a PostgreSQL URL) are added here.  An open
+    :class:`Register` is returned as it is; a path, ``file:`` URI or
+    ``sqlite:///path`` URL is opened with SQLite's ``mode=ro``: the register
+    is never changed (SQLite may create the empty ``-wal``/``-shm`` companion
+    files it needs to read a WAL database).
+
+    Args:
+        location: a path, ``file:`` URI, ``sqlite:///`` URL or open register.
+
+    Returns:
+        The register, opened read-only (or ``location`` itself when open).
+
+    Raises:
+        InvalidValue: the file does not exist, is not a register, or the
+            URL names a kind of register this version cannot open.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> Register.open(folder / "r.sqlite3").close()
+        >>> with open_read_only(folder / "r.sqlite3") as reg:
+        ...     reg.documents()
+        []
+        >>> open_read_only("postgresql://db/billing")
+        Traceback (most recent call last):
+        ...
+        mbp_billing.errors.InvalidValue: register 'postgresql://db/billing': is a PostgreSQL register, which this version cannot open yet; give the path of an SQLite register
+    """
+    if isinstance(location, Register):
+        return location
+    text = str(location)
+    if text.lower().startswith(_LATER_SCHEMES):
+        raise InvalidValue("register", text, "is a PostgreSQL register, which this version "
+                                             "cannot open yet; give the path of an SQLite register")
+    if text.startswith("sqlite:///"):
+        text = text.removeprefix("sqlite://")
+    elif text.startswith("file:"):
+        text = text.removeprefix("file:").split("?", 1)[0]
+    target = Path(text)
+    if not target.is_file():
+        raise InvalidValue("register", str(location), "does not exist; give the path of the "
+                                                      "register file")
+    try:
+        db = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True,
+                             timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                             check_same_thread=False)
+        tables = {row[0] for row in
+                  db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise InvalidValue("register", str(location),
+                           f"is not a usable register database ({exc})") from None
+    if "documents" not in tables:
+        db.close()
+        raise InvalidValue("register", str(location), "is not a register (no documents table); "
+                                                      "give the register's path")
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return Register(db, target)

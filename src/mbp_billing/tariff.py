@@ -12,14 +12,15 @@ Decimal('3500.00')
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import attrs
 
 from .errors import InvalidValue
-from .money import parse_amount
+from .money import parse_amount, round_money
 
 __all__ = [
     "DEFAULT_TARIFF",
@@ -187,6 +188,63 @@ class TariffBook:
     def fee_for(self, population: int, year: int) -> Decimal:
         """The annual fee of ``population`` under the table of ``year``."""
         return self.for_year(year).fee_for(population)
+
+    def with_change(self, *, from_year: int, percent: Decimal | int | str | None = None,
+                    fee: Callable[[Tier], Decimal | int | str] | None = None) -> TariffBook:
+        """A what-if book: every fee changed from ``from_year`` on.  # R1, R4, R9
+
+        Give ``percent`` (``10`` for +10 %, ``"-2.5"`` for -2.5 %) or ``fee``,
+        a function from a :class:`Tier` to its new annual fee.  The table in
+        force in ``from_year`` and every later one are changed; earlier years
+        keep theirs.  A percentage is applied exactly and each new annual fee
+        rounded once, half-up to the cent, as the agreement states annual
+        fees in cents; a first-year amount is then pro-rated from that fee
+        and rounded once more (R4), as for any fee.
+
+        Raises:
+            InvalidValue: neither or both of ``percent`` and ``fee``, a float
+                percentage, or a fee that is no amount.
+
+        Examples:
+            >>> book = DEFAULT_TARIFF_BOOK.with_change(percent=10, from_year=2027)
+            >>> book.fee_for(9000, 2026), book.fee_for(9000, 2027)
+            (Decimal('3500.00'), Decimal('3850.00'))
+            >>> DEFAULT_TARIFF_BOOK.with_change(percent="-0.01", from_year=2027).fee_for(9000, 2027)
+            Decimal('3499.65')
+            >>> flat = DEFAULT_TARIFF_BOOK.with_change(from_year=2028, fee=lambda tier: "4000.00")
+            >>> flat.fee_for(60000, 2028)
+            Decimal('4000.00')
+        """
+        if (percent is None) == (fee is None):
+            raise InvalidValue("percent", percent, "give either percent= or fee=, not both "
+                                                   "and not neither")
+        if percent is not None:
+            if isinstance(percent, bool | float) or not isinstance(percent, Decimal | int | str):
+                raise InvalidValue("percent", percent,
+                                   f"pass a whole number or text such as '{percent}', not a float")
+            try:
+                factor = 1 + Fraction(Decimal(str(percent)).normalize()) / 100
+            except ArithmeticError:
+                raise InvalidValue("percent", percent, "is not a number; write it as 10 or "
+                                                       "'2.5'") from None
+            if factor < 0:
+                raise InvalidValue("percent", percent, "would make fees negative")
+
+            def change(tier: Tier) -> Decimal:
+                return round_money(Fraction(tier.annual_fee) * factor)
+        else:
+            assert fee is not None
+
+            def change(tier: Tier) -> Decimal:
+                return parse_amount(fee(tier), f"fee of tier {tier.number}")
+
+        def changed(table: Tariff, year: int) -> Tariff:
+            return Tariff(year, tuple(attrs.evolve(t, annual_fee=change(t)) for t in table.tiers))
+
+        first = changed(self.for_year(from_year), from_year)
+        before = [t for t in self.versions if t.valid_from < from_year]
+        after = [changed(t, t.valid_from) for t in self.versions if t.valid_from > from_year]
+        return TariffBook((*before, first, *after))
 
 
 DEFAULT_TARIFF: Tariff = Tariff.from_bounds(
