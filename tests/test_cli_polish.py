@@ -116,7 +116,8 @@ def _home(name: str) -> str:
     """The module that defines a public name (its own ``__all__`` lists it)."""
     obj = getattr(mbp_billing, name)
     if inspect.isclass(obj) or inspect.isfunction(obj):
-        return str(obj.__module__).removeprefix("mbp_billing.")
+        # A package's module (render.pdf) is documented with its package (render).
+        return str(obj.__module__).removeprefix("mbp_billing.").split(".")[0]
     homes = [info.name for info in pkgutil.iter_modules(mbp_billing.__path__)
              if info.name != "__main__" and name in getattr(
                  importlib.import_module(f"mbp_billing.{info.name}"), "__all__", ())]

@@ -20,17 +20,19 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from .errors import InvalidValue
 from .money import parse_amount, parse_whole_number
-from .parties import Party
 from .proration import billing_start, go_live_date
 from .tariff import DEFAULT_TARIFF_BOOK, TariffBook, Tier, check_population
 from .term import Termination, termination
 from .text import refuse_special_file
+
+if TYPE_CHECKING:  # Imported when a buyer is read: python-stdnum is not needed to quote.
+    from .parties import Party
 
 __all__ = [
     "AGREEMENT_KEYS",
@@ -449,6 +451,8 @@ class Agreement:
         buyer = data.get("buyer")
         if buyer is not None and not isinstance(buyer, Mapping):
             raise InvalidValue("buyer", buyer, "must be a [buyer] table")
+        from .parties import Party
+
         raw_amendments = data.get("amendments", [])
         if not isinstance(raw_amendments, list) or not all(
                 isinstance(a, Mapping) for a in raw_amendments):

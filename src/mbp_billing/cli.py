@@ -19,27 +19,25 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import attrs
 
+# Only the rules are imported here; each command imports the rest when it
+# runs, so `quote`, `schedule` and `term` load no PDF, XML, database or
+# analysis code (issue 12).
 from .agreement import SUPPORTED_YEARS, Agreement, parse_date
-from .audit import verify
-from .documents import MAX_REASON_LENGTH, Invoice
 from .errors import BillingError, FilesNotWritten, InvalidValue
-from .examples import example_agreement
-from .issuing import Issued, check_out_dir, credit_invoice, issue_invoice, write_files
-from .ledger import build_ledger, import_bank_lines
 from .money import money_str, parse_amount, parse_whole_number
-from .population import PopulationTable
-from .portfolio import PortfolioError, load_portfolio
 from .proration import go_live_date
-from .register import Register, default_register_path
-from .runs import default_workers, run_portfolio
 from .schedule import Charge, EndPolicy, Step, build_schedule, quote
 from .tariff import MAX_POPULATION
 from .term import termination
-from .text import document_text, refuse_special_file
+from .text import MAX_REASON_LENGTH, document_text, refuse_special_file
+
+if TYPE_CHECKING:
+    from .issuing import Issued
+    from .register import Register
 
 __all__ = ["main"]
 
@@ -159,6 +157,8 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
     population = args.population
     municipality = None
     if args.municipality is not None:
+        from .population import PopulationTable
+
         table = (PopulationTable.from_csv(args.population_file) if args.population_file
                  else PopulationTable.builtin())
         # R2: the later store date is the go-live; one date alone is refused below.
@@ -284,6 +284,8 @@ def _register_path(args: argparse.Namespace, fallback: Path | None = None) -> Pa
     elif fallback is not None:
         path = fallback
     else:
+        from .register import default_register_path
+
         path = default_register_path()
     return _usable_register(path)
 
@@ -312,6 +314,8 @@ def _open_register(path: Path, *, create: bool = True) -> Iterator[Register]:
 
     A refused command leaves no trace, not even an empty register file.
     """
+    from .register import Register
+
     existed = str(path) == ":memory:" or path.exists()
     made_folder = not path.parent.exists()
     register = Register.open(path, create=create)
@@ -350,6 +354,8 @@ def _document_date(args: argparse.Namespace) -> date:
 
 
 def _emit_issued(issued: Issued, args: argparse.Namespace, out: TextIO, noun: str) -> None:
+    from .documents import Invoice
+
     record = issued.to_record()
     if args.json:
         _dump(record, out)
@@ -369,6 +375,9 @@ def _emit_issued(issued: Issued, args: argparse.Namespace, out: TextIO, noun: st
 
 
 def _cmd_invoice(args: argparse.Namespace, out: TextIO) -> int:
+    from .examples import example_agreement
+    from .issuing import check_out_dir, issue_invoice
+
     if args.example == (args.agreement is not None):
         raise InvalidValue("AGREEMENT.toml", args.agreement,
                            "give an agreement file or --example, not both or neither")
@@ -399,6 +408,9 @@ def _cmd_invoice(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_credit(args: argparse.Namespace, out: TextIO) -> int:
+    from .issuing import credit_invoice
+    from .register import Register
+
     issue_date = _document_date(args)
     with Register.open(_register_path(args), create=False) as register:
         issued = credit_invoice(args.number, reason=args.reason, issue_date=issue_date,
@@ -425,6 +437,9 @@ def _progress_bar(err: TextIO) -> Callable[[int, int], None] | None:
 
 
 def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    from .portfolio import load_portfolio
+    from .runs import default_workers, run_portfolio
+
     portfolio = load_portfolio(args.portfolio)
     if not args.json:
         for skipped in portfolio.skipped:
@@ -438,7 +453,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         result = run_portfolio(
             portfolio, args.through, issue_date=issue_date, register=register,
             out_dir=out_dir, dry_run=args.dry_run, policy=EndPolicy(args.end_policy),
-            workers=args.workers, locale=args.locale, progress=_progress_bar(args.stderr),
+            workers=args.workers or default_workers(), locale=args.locale, progress=_progress_bar(args.stderr),
             sync_files=args.sync_files)
     if args.json:
         _dump(result.to_record(), out)
@@ -462,6 +477,9 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+    from .audit import verify
+    from .register import Register
+
     with Register.open(_register_path(args), create=False) as register:
         problems = verify(register, Path(args.out) if args.out else DEFAULT_OUT)
         count = len(register.file_hashes())
@@ -478,6 +496,9 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_write_files(args: argparse.Namespace, out: TextIO) -> int:
+    from .issuing import check_out_dir, write_files
+    from .register import Register
+
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
     with Register.open(_register_path(args), create=False) as register:
         numbers = args.numbers or [d.number for d in register.documents()]
@@ -494,6 +515,9 @@ def _cmd_write_files(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
+    from .ledger import build_ledger
+    from .register import Register
+
     with Register.open(_register_path(args), create=False) as register:
         ledger = build_ledger(register, as_of=args.as_of)
     if args.format == "json":
@@ -504,6 +528,9 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_pay(args: argparse.Namespace, out: TextIO) -> int:
+    from .ledger import import_bank_lines
+    from .register import Register
+
     with Register.open(_register_path(args), create=False) as register:
         if args.bank_csv is not None:
             if args.number or args.amount is not None:
@@ -709,7 +736,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     r.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
                    help="date of the documents issued (default: today)")
     r.add_argument("--dry-run", action="store_true", help="show what would be issued; issue nothing")
-    r.add_argument("--workers", type=_workers("--workers"), default=default_workers(), metavar="N",
+    r.add_argument("--workers", type=_workers("--workers"), metavar="N",
                    help="processes rendering PDFs (numbering stays serial; default: one per "
                         "core, at most 4)")
     r.add_argument("--end-policy", choices=[p.value for p in EndPolicy],
@@ -811,6 +838,30 @@ def _report(err: TextIO, as_json: bool, message: str, *, field: str | None = Non
             err.write(f"  {line}\n")
 
 
+def _report_error(exc: BillingError, err: TextIO, as_json: bool,
+                  args: argparse.Namespace | None, prog: str) -> int:
+    """Report a refused command on stderr; return its exit code (2, or 3 for files)."""
+    from .portfolio import PortfolioError
+
+    if isinstance(exc, PortfolioError):
+        _report(err, as_json,
+                f"{len(exc.problems)} problem(s) in the portfolio; nothing was issued",
+                field="portfolio", value=getattr(args, "portfolio", None),
+                hint="fix every problem listed, then run again", problems=list(exc.problems))
+        return EXIT_BAD_INPUT
+    if isinstance(exc, FilesNotWritten):
+        register = getattr(args, "register", None)
+        repair = (f"{prog} write-files {' '.join(exc.numbers)} --out {shlex.quote(exc.out_dir)}"
+                  + ("" if register is None else f" --register {shlex.quote(register)}"))
+        _report(err, as_json, f"{exc}; fix the folder (space, permissions), then repair "
+                              f"with: {repair}", field=exc.field, value=exc.value,
+                hint=f"fix the folder (space, permissions), then repair with: {repair}",
+                numbers=list(exc.numbers), repair=repair)
+        return EXIT_FILES_NOT_WRITTEN
+    _report(err, as_json, str(exc), field=exc.field, value=exc.value, hint=exc.reason)
+    return EXIT_BAD_INPUT
+
+
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
          stderr: TextIO | None = None, today: date | None = None) -> int:
     """Run the command line; return the exit code.
@@ -851,24 +902,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
     except _Exit as exc:
         (out if exc.status == 0 else err).write(exc.text)
         return exc.status
-    except PortfolioError as exc:
-        _report(err, as_json,
-                f"{len(exc.problems)} problem(s) in the portfolio; nothing was issued",
-                field="portfolio", value=getattr(args, "portfolio", None),
-                hint="fix every problem listed, then run again", problems=list(exc.problems))
-        return EXIT_BAD_INPUT
-    except FilesNotWritten as exc:
-        register = getattr(args, "register", None)
-        repair = (f"{prog} write-files {' '.join(exc.numbers)} --out {shlex.quote(exc.out_dir)}"
-                  + ("" if register is None else f" --register {shlex.quote(register)}"))
-        _report(err, as_json, f"{exc}; fix the folder (space, permissions), then repair "
-                              f"with: {repair}", field=exc.field, value=exc.value,
-                hint=f"fix the folder (space, permissions), then repair with: {repair}",
-                numbers=list(exc.numbers), repair=repair)
-        return EXIT_FILES_NOT_WRITTEN
     except BillingError as exc:
-        _report(err, as_json, str(exc), field=exc.field, value=exc.value, hint=exc.reason)
-        return EXIT_BAD_INPUT
+        return _report_error(exc, err, as_json, args, prog)
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return EXIT_INTERRUPTED

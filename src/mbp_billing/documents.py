@@ -34,7 +34,7 @@ from .errors import InvalidValue, NotBillable
 from .money import CURRENCY, money_str, parse_amount
 from .parties import SELLER, SELLER_BIC, SELLER_IBAN, Party
 from .schedule import Charge, ChargeKind
-from .text import document_text
+from .text import MAX_REASON_LENGTH, document_text
 
 __all__ = [
     "DEFAULT_BUYER_REFERENCE",
@@ -71,9 +71,6 @@ DEFAULT_BUYER_REFERENCE: Final = "MBP-APP"
 DocumentType = Literal["invoice", "credit_note"]
 
 _NUMBER = re.compile(r"^(?P<series>[A-Z]{1,3})(?P<counter>\d{6,10})$")
-
-#: Longest credit note reason accepted (characters): it is printed in full.
-MAX_REASON_LENGTH: Final = 300
 
 
 def format_number(series: str, counter: int) -> str:

@@ -24,6 +24,7 @@ from .agreement import parse_date
 from .errors import InvalidValue
 from .money import money_str, parse_amount
 from .register import Register
+from .tables import spreadsheet_safe
 
 __all__ = [
     "LEDGER_COLUMNS",
@@ -42,23 +43,6 @@ LEDGER_COLUMNS: Final = (
     "due_date", "credits", "credited", "paid", "open", "status", "days_overdue",
     "structured_communication", "refund_due",
 )
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|", "%")
-
-
-def spreadsheet_safe(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula.
-
-    >>> spreadsheet_safe("=HYPERLINK(\\"http://x\\")")
-    '\\'=HYPERLINK("http://x")'
-    >>> spreadsheet_safe("7000.00")
-    '7000.00'
-    """
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not re.fullmatch(r"-\d+(\.\d+)?", text):
-        return "'" + text
-    return text
-
 
 @attrs.frozen
 class LedgerRow:

@@ -3,7 +3,9 @@
 Amounts are ``Decimal`` built from ``str``, ``int`` or ``Decimal``; a
 ``float`` is refused because it cannot represent cents exactly.  Rounding
 happens in exactly one place, :func:`round_money`, half-up to the minor unit
-of the euro as published in CLDR (via Babel).  Parsing and rounding work on
+of the euro as published in CLDR (2 decimals; ``tests/test_money.py`` holds
+it to Babel's CLDR data, which is not loaded here so that a question about
+the rules does not pay for it).  Parsing and rounding work on
 exact fractions, so neither depends on the precision of the global
 :mod:`decimal` context.
 
@@ -20,15 +22,13 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
-from babel.numbers import get_currency_precision
-
 from .errors import InvalidValue
 
 __all__ = ["CENT", "CURRENCY", "money_str", "parse_amount", "parse_whole_number", "round_money"]
 
 CURRENCY: Final = "EUR"
-#: The euro's minor unit, from CLDR (2 decimals).
-_DIGITS: Final = get_currency_precision(CURRENCY)
+#: The euro's minor unit in CLDR: 2 decimals (checked against Babel by the tests).
+_DIGITS: Final = 2
 #: Minor units (cents) per euro.
 _MINOR: Final = 10 ** _DIGITS
 CENT: Final = Decimal(f"1E-{_DIGITS}")

@@ -30,14 +30,18 @@ import attrs
 
 from .errors import InvalidValue
 from .money import parse_whole_number
-from .tariff import MAX_POPULATION
 from .text import refuse_special_file
 
 __all__ = [
+    "MAX_POPULATION",
     "MERGER_YEAR",
     "Municipality",
     "PopulationTable",
 ]
+
+#: The largest population accepted: Antwerp, the largest Flemish municipality,
+#: has about 530,000 inhabitants, and all of Belgium fewer than 12 million.
+MAX_POPULATION: Final = 10_000_000
 
 #: The 2025 mergers took effect on 1 January of this year.
 MERGER_YEAR: Final = 2025

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
@@ -27,7 +28,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-__all__ = ["CATEGORY_COLUMNS", "MONEY_PRECISION", "Table", "column_label"]
+__all__ = ["CATEGORY_COLUMNS", "MONEY_PRECISION", "Table", "column_label", "spreadsheet_safe"]
 
 #: Columns that hold a category (a small fixed set of values) wherever they
 #: appear; they become pandas categoricals (and polars ``Categorical`` when
@@ -105,6 +106,22 @@ def column_label(name: str, kind: str = "text") -> str:
         return _LABELS[name]
     words = name.replace("_", " ").strip().capitalize()
     return f"{words} (EUR)" if kind == "money" else words
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|", "%")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula.
+
+    >>> spreadsheet_safe("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> spreadsheet_safe("7000.00")
+    '7000.00'
+    """
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START) and not re.fullmatch(r"-\d+(\.\d+)?", text):
+        return "'" + text
+    return text
 
 
 def _cell(value: Any) -> Any:
@@ -192,8 +209,6 @@ class Table(Sequence[dict[str, Any]]):
 
     def to_csv(self) -> str:
         """CSV text with a header row."""
-        from .ledger import spreadsheet_safe
-
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(self.columns)

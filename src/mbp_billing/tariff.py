@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Final
+from typing import Any
 
 import attrs
 
 from .errors import InvalidValue
 from .money import parse_amount, round_money
+from .population import MAX_POPULATION
 
 __all__ = [
     "DEFAULT_TARIFF",
@@ -55,11 +56,6 @@ def check_population(value: object, field: str = "population") -> int:
             field, value, f"is more than {MAX_POPULATION:,} inhabitants, more than any "
                           "municipality has; check the figure")
     return value
-
-
-#: The largest population accepted: Antwerp, the largest Flemish municipality,
-#: has about 530,000 inhabitants, and all of Belgium fewer than 12 million.
-MAX_POPULATION: Final = 10_000_000
 
 
 @attrs.frozen

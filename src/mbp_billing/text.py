@@ -27,12 +27,14 @@ from typing import Final
 
 from .errors import InvalidValue
 
-__all__ = ["MAX_NAME_LENGTH", "document_text", "refuse_special_file"]
+__all__ = ["MAX_NAME_LENGTH", "MAX_REASON_LENGTH", "document_text", "refuse_special_file"]
 
 #: Longest buyer name, street, city or reference accepted (characters): a
 #: legal name such as "Gemeentebestuur van de fusiegemeente ..." stays well
 #: under it, and the invoice's address block wraps it on one page.
 MAX_NAME_LENGTH: Final = 200
+#: Longest credit note reason accepted (characters): it is printed in full.
+MAX_REASON_LENGTH: Final = 300
 
 #: Characters outside WinAnsi with an exact spelling inside it.
 _MAPPED: Final = {
