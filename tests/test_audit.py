@@ -194,7 +194,7 @@ def test_verify_and_ledger_never_create_a_register(tmp_path: Path) -> None:
 def test_a_read_only_copy_verifies(paid: tuple[Path, Path, str], tmp_path: Path) -> None:
     """A copy on read-only storage (file and folder without write permission) verifies,
     and its ledger is read; the copy stays byte for byte the same."""
-    register, out, head = paid
+    register, _, head = paid
     folder = tmp_path / "archive"
     folder.mkdir()
     copy = folder / "register.sqlite3"
@@ -243,7 +243,7 @@ def test_a_register_of_the_previous_version_opens_and_verifies_unchanged(
     code, result = _verify_json(copy)
     assert code == 0 and result["documents"] == 3
     code, ledger, _ = run_cli(["ledger", "--register", str(copy), "--format", "json"])
-    assert code == 0 and [r["status"] for r in json.loads(ledger)][0] == "paid"
+    assert code == 0 and json.loads(ledger)[0]["status"] == "paid"
     assert copy.read_bytes() == before
 
 
