@@ -14,7 +14,9 @@ credit     :func:`credit_invoice`
 run        :func:`run_portfolio` (``load_portfolio``)
 verify     :func:`verify`
 ledger     :func:`build_ledger`
-pay        :meth:`Register.record_payment`, :func:`import_bank_lines`
+pay        :meth:`Register.record_payment`, :func:`import_statement`
+           (:func:`read_statement`), :func:`import_bank_lines`,
+           :meth:`Register.reverse_payment`
 ========== ===================================================
 
 >>> from datetime import date
@@ -38,10 +40,11 @@ from .parties import SELLER, Party
 from .population import Municipality, PopulationTable
 from .portfolio import Portfolio, PortfolioEntry, PortfolioError, load_portfolio
 from .proration import billing_start, go_live_date, months_billed, prorated_amount
-from .register import Register, default_register_path
+from .register import Payment, Register, default_register_path
 from .render import epc_qr_payload, render_pdf
 from .runs import RunResult, run_portfolio
 from .schedule import Charge, EndPolicy, Schedule, Step, build_schedule, quote
+from .statements import Statement, StatementEntry, StatementImport, import_statement, read_statement
 from .tables import Table
 from .tariff import DEFAULT_TARIFF, DEFAULT_TARIFF_BOOK, Tariff, TariffBook, Tier
 from .term import Term, Termination, termination, terms
@@ -64,6 +67,7 @@ __all__ = [
     "Municipality",
     "NotBillable",
     "Party",
+    "Payment",
     "PopulationTable",
     "Portfolio",
     "PortfolioEntry",
@@ -73,6 +77,9 @@ __all__ = [
     "RunResult",
     "SELLER",
     "Schedule",
+    "Statement",
+    "StatementEntry",
+    "StatementImport",
     "Step",
     "Table",
     "Tariff",
@@ -92,6 +99,7 @@ __all__ = [
     "forecast",
     "go_live_date",
     "import_bank_lines",
+    "import_statement",
     "issue_invoice",
     "load_portfolio",
     "months_billed",
@@ -99,6 +107,7 @@ __all__ = [
     "parse_date",
     "prorated_amount",
     "quote",
+    "read_statement",
     "render_pdf",
     "retiering",
     "round_money",
