@@ -483,8 +483,8 @@ def import_statement(register: Register, statement: Statement, *, source: str = 
     unmatched: list[tuple[StatementEntry, str]] = []
     candidates: list[tuple[StatementEntry, str]] = []
     for entry in statement.entries:
-        if not entry.can_pay:
-            ignored += 1
+        if not entry.can_pay or entry.amount <= 0:
+            ignored += 1  # debits, returns, reversals, and zero-amount information lines
             continue
         if entry.structured is None:
             unmatched.append((entry, "no structured communication"))
