@@ -140,6 +140,8 @@ def test_an_earlier_head_is_still_in_the_chain(paid: tuple[Path, Path, str]) -> 
                                "--register", str(register), "--json"])
     assert code == 0 and json.loads(stdout)["chain_head"] != head
     assert _verify_json(register, "--expect-head", head)[0] == 0
+    with Register.open(register, read_only=True) as reg:
+        assert reg.chain_contains(head) and not reg.chain_contains("f" * 64)
 
 
 def test_verify_without_out_checks_the_remembered_folder(paid: tuple[Path, Path, str],
