@@ -45,8 +45,10 @@ __all__ = [
     "StatementEntry",
     "StatementImport",
     "camt053_example",
+    "cannot_pay",
     "find_structured_communication",
     "import_statement",
+    "invoices_by_communication",
     "read_statement",
 ]
 
@@ -421,7 +423,11 @@ class StatementImport:
         }
 
 
-def _invoices_by_communication(register: Register) -> dict[str, str]:
+def invoices_by_communication(register: Register) -> dict[str, str]:
+    """Each issued invoice's number, by its structured communication (12 digits).
+
+    Shared by every import of bank lines, so they all match the same way.
+    """
     found = {}
     for stored in register.documents():
         if stored.type == "invoice":
@@ -478,7 +484,7 @@ def import_statement(register: Register, statement: Statement, *, source: str = 
         raise InvalidValue(_FIELD, statement.date.isoformat(),
                            f"the statement is dated after today ({as_of.isoformat()}); "
                            "check the file")
-    by_communication = _invoices_by_communication(register)
+    by_communication = invoices_by_communication(register)
     ignored = 0
     unmatched: list[tuple[StatementEntry, str]] = []
     candidates: list[tuple[StatementEntry, str]] = []
@@ -503,7 +509,7 @@ def import_statement(register: Register, statement: Statement, *, source: str = 
             if register.entry_recorded(entry.entry):
                 already += 1
                 continue
-            why = _cannot_pay(register, number, entry.booked_on)
+            why = cannot_pay(register, number, entry.booked_on)
             if why is not None:
                 unmatched.append((entry, why))
                 continue
@@ -517,8 +523,12 @@ def import_statement(register: Register, statement: Statement, *, source: str = 
     return StatementImport(tuple(recorded), already, tuple(unmatched), ignored, head)
 
 
-def _cannot_pay(register: Register, number: str, paid_on: date) -> str | None:
-    """Why a credit cannot be recorded on ``number`` (``None``: it can)."""
+def cannot_pay(register: Register, number: str, paid_on: date) -> str | None:
+    """Why money received on ``paid_on`` cannot pay ``number`` (``None``: it can).
+
+    The reasons an import reports a line as unmatched rather than refusing
+    the whole file; :meth:`Register.record_payment` refuses the same.
+    """
     stored = register.get(number)
     if paid_on < stored.issue_date:
         return f"dated before invoice {number} of {stored.issue_date.isoformat()}"
