@@ -97,9 +97,11 @@ def test_verify_json_reports_ok_documents_head_and_problems(paid: tuple[Path, Pa
           "issue_date, due_date, credits, content, content_hash, pdf_sha256, xml_sha256, "
           "prev_chain, chain FROM documents WHERE number = 'F000003'"],
          "F000004: hash chain forks"),
+        (["DELETE FROM schema_version", "UPDATE payments SET amount = '10.00' WHERE id = 2"],
+         "payment 2: content does not match its hash"),
     ],
     ids=["payment-changed", "payment-deleted", "payment-inserted", "payment-copied",
-         "document-changed", "document-deleted", "document-inserted"],
+         "document-changed", "document-deleted", "document-inserted", "version-removed"],
 )
 def test_verify_names_rows_changed_deleted_or_inserted_behind_the_tools_back(
         paid: tuple[Path, Path, str], sql: list[str], named: str) -> None:

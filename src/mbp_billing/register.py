@@ -455,6 +455,14 @@ def _schema_version(db: sqlite3.Connection) -> int:
     return int(row[0] or 1)
 
 
+def _has_column(db: sqlite3.Connection, table: str, column: str) -> bool:
+    try:
+        db.execute(f"SELECT {column} FROM {table} LIMIT 0")
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
 def _migrate(db: sqlite3.Connection) -> int:
     """Bring the register to :data:`SCHEMA_VERSION`; call inside a write transaction."""
     version = _schema_version(db)
@@ -1007,7 +1015,13 @@ class Register:
                 missing = sorted(set(range(1, max(seen) + 1)) - set(seen))
                 problems.append(Problem(None, None, f"series {series} is not gapless "
                                                     f"(missing counters {missing[:10]})"))
-        if self.schema_version >= 2:
+        version = self.schema_version
+        if version >= 2 or _has_column(self._db, "payments", "chain"):
+            if version < 2:
+                # Removing the version record must not hide the payments from verify.
+                problems.append(Problem(None, None, f"schema version {version} recorded, but "
+                                                    "the payments are sealed: the version "
+                                                    "record was removed or altered"))
             problems.extend(self._verify_payments(links))
         problems.extend(_walk_chain(links, expect_head))
         return problems
