@@ -207,17 +207,17 @@ def _read_coda(data: bytes, name: str) -> Statement:
     records = [line for line in text.splitlines() if line.strip()]
     # febelfin-coda checks these with assert, which python -O removes:
     # check the accounts of the old and new balance records here too.
-    accounts: list[str] = []
+    structure, old_account = "2", None
     for record in records:
         if record[:1] == "1" and len(record) >= 42:
-            accounts.append(_coda_account(record[1:2], record[5:42]))
+            structure, old_account = record[1:2], _coda_account(record[1:2], record[5:42])
         elif record[:1] == "8" and len(record) >= 41:
-            structure = next((r[1:2] for r in records if r[:1] == "1"), "2")
-            accounts.append(_coda_account(structure, record[4:41]))
-    if len(set(accounts)) > 1:
-        raise InvalidValue(_FIELD, name, "is an inconsistent CODA file: its balance records "
-                                         f"name different accounts ({', '.join(sorted(set(accounts)))}); "
-                                         "ask the bank for the statement again")
+            new_account = _coda_account(structure, record[4:41])
+            if old_account is not None and new_account != old_account:
+                raise InvalidValue(_FIELD, name, "is an inconsistent CODA file: its old balance "
+                                                 f"is of account {old_account}, its new balance "
+                                                 f"of {new_account}; ask the bank for the "
+                                                 "statement again")
     try:
         parsed = coda.CODA(io.StringIO("\n".join(records) + "\n"))
     except (AssertionError, ValueError, IndexError, KeyError, TypeError,
@@ -232,6 +232,9 @@ def _read_coda(data: bytes, name: str) -> Statement:
     account = ""
     last = date.min
     for st in parsed.statements:
+        if account and _coda_account(st._account_structure, st._account_currency) != account:
+            raise InvalidValue(_FIELD, name, "holds statements of several accounts; import "
+                                             "one account's file")
         account = _coda_account(st._account_structure, st._account_currency)
         moved = sum((m.amount for m in st.moves), Decimal(0))
         if st.new_balance is None or st.new_balance - st.old_balance != moved:
