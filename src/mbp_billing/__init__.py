@@ -14,7 +14,9 @@ credit     :func:`credit_invoice`
 run        :func:`run_portfolio` (``load_portfolio``)
 verify     :func:`verify`
 ledger     :func:`build_ledger`
-pay        :meth:`Register.record_payment`, :func:`import_bank_lines`
+pay        :meth:`Register.record_payment`, :func:`import_statement`
+           (:func:`read_statement`), :func:`import_bank_lines`,
+           :meth:`Register.reverse_payment`
 ========== ===================================================
 
 >>> from datetime import date
@@ -78,6 +80,13 @@ if TYPE_CHECKING:  # Type checkers and IDEs see every name where it is defined.
     )
     from .runs import RunLine, RunResult, run_portfolio
     from .schedule import Charge, EndPolicy, Schedule, Step, build_schedule, quote
+    from .statements import (
+        Statement,
+        StatementEntry,
+        StatementImport,
+        import_statement,
+        read_statement,
+    )
     from .tables import Table
     from .tariff import DEFAULT_TARIFF, DEFAULT_TARIFF_BOOK, Tariff, TariffBook, Tier
     from .term import Term, Termination, termination, terms
@@ -116,6 +125,9 @@ __all__ = [
     "RunResult",
     "SELLER",
     "Schedule",
+    "Statement",
+    "StatementEntry",
+    "StatementImport",
     "Step",
     "StoredDocument",
     "Table",
@@ -139,6 +151,7 @@ __all__ = [
     "forecast",
     "go_live_date",
     "import_bank_lines",
+    "import_statement",
     "issue_invoice",
     "load_portfolio",
     "merger_effect",
@@ -153,6 +166,7 @@ __all__ = [
     "payments_table",
     "prorated_amount",
     "quote",
+    "read_statement",
     "render_pdf",
     "retiering",
     "round_money",
@@ -203,6 +217,9 @@ _MODULE_OF: dict[str, str] = {
     "RunResult": "runs",
     "SELLER": "parties",
     "Schedule": "schedule",
+    "Statement": "statements",
+    "StatementEntry": "statements",
+    "StatementImport": "statements",
     "Step": "schedule",
     "StoredDocument": "register",
     "Table": "tables",
@@ -226,6 +243,7 @@ _MODULE_OF: dict[str, str] = {
     "forecast": "analysis",
     "go_live_date": "proration",
     "import_bank_lines": "ledger",
+    "import_statement": "statements",
     "issue_invoice": "issuing",
     "load_portfolio": "portfolio",
     "merger_effect": "analysis",
@@ -240,6 +258,7 @@ _MODULE_OF: dict[str, str] = {
     "payments_table": "revenue",
     "prorated_amount": "proration",
     "quote": "schedule",
+    "read_statement": "statements",
     "render_pdf": "render",
     "retiering": "analysis",
     "round_money": "money",

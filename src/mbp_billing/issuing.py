@@ -337,7 +337,8 @@ def write_files(register: Register, number: str, out_dir: Path, *, sync: bool = 
     cut cannot lose it); without, the register, which is always synced, stays
     the durable copy and the files can be rewritten from it byte for byte.
     ``files`` passes the PDF and UBL bytes a caller has just recorded, which
-    saves reading them back from the register.
+    saves reading them back from the register.  The register remembers
+    the folder (see :meth:`Register.outputs`), so ``verify`` checks it.
 
     Raises:
         RegisterConflict: a file of that name exists with other content.
@@ -353,6 +354,8 @@ def write_files(register: Register, number: str, out_dir: Path, *, sync: bool = 
         _atomic_write(xml_path, xml, sync=sync)
     except OSError as exc:
         raise FilesNotWritten((number,), str(out_dir), exc.strerror or str(exc)) from None
+    # The register remembers the folder, so that verify checks it later.
+    register.remember_output(number, out_dir)
     return pdf_path, xml_path
 
 
