@@ -40,13 +40,27 @@ from .documents import (
     document_from_record,
     format_number,
 )
-from .errors import InvalidValue, RegisterConflict
+from .errors import AccessDenied, InvalidValue, RegisterConflict
 from .money import money_str
+from .register_backends import (
+    Connection,
+    PostgresConnection,
+    SqliteConnection,
+    connect_postgres,
+    grant_roles,
+    integer_keys,
+    is_url,
+    postgres_ddl,
+    redact,
+    tables,
+)
 
 __all__ = [
     "DEFAULT_REGISTER",
+    "EVENT_TYPES",
     "GENESIS",
     "REGISTER_ENV",
+    "Event",
     "Payment",
     "Problem",
     "Register",
@@ -102,6 +116,18 @@ CREATE TABLE IF NOT EXISTS payments (
     reference TEXT,
     source    TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS events (
+    sequence  INTEGER PRIMARY KEY,
+    type      TEXT NOT NULL CHECK (type IN ('invoice', 'credit_note', 'payment', 'reminder')),
+    number    TEXT NOT NULL,
+    buyer_kbo TEXT NOT NULL,
+    amount    TEXT NOT NULL,
+    time      TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS events_never_updated BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are never updated'); END;
+CREATE TRIGGER IF NOT EXISTS events_never_deleted BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are never deleted'); END;
 CREATE TRIGGER IF NOT EXISTS documents_never_updated BEFORE UPDATE ON documents
 BEGIN SELECT RAISE(ABORT, 'issued documents are never updated (R12)'); END;
 CREATE TRIGGER IF NOT EXISTS documents_never_deleted BEFORE DELETE ON documents
@@ -111,6 +137,16 @@ BEGIN SELECT RAISE(ABORT, 'issued files are never updated (R12)'); END;
 CREATE TRIGGER IF NOT EXISTS files_never_deleted BEFORE DELETE ON files
 BEGIN SELECT RAISE(ABORT, 'issued files are never deleted (R12)'); END;
 """
+
+#: The kinds of fact an event announces.
+EVENT_TYPES: Final = ("invoice", "credit_note", "payment", "reminder")
+
+#: The database clock as an ISO 8601 UTC text, per backend (the event time).
+_CLOCK: Final = {
+    "sqlite": "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+    "postgresql": "to_char(transaction_timestamp() AT TIME ZONE 'UTC', "
+                  "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+}
 
 
 def default_register_path(environ: dict[str, str] | None = None) -> Path:
@@ -196,6 +232,36 @@ class Payment:
 
 
 @attrs.frozen
+class Event:
+    """One fact announced to other systems: the outbox row of an issue or payment.
+
+    ``sequence`` is gapless and increasing, the cursor of a consumer:
+    :meth:`Register.events` with ``since=`` the last sequence handled gives
+    what came after.  ``time`` is the database's clock when the fact was
+    recorded (UTC, ISO 8601, seconds; on PostgreSQL the transaction's start).
+
+    Examples:
+        >>> e = Event(1, "invoice", "F000001", "0207501010", Decimal("7000.00"),
+        ...           "2026-01-05T09:00:00Z")
+        >>> e.to_record()["amount"], e.to_record()["sequence"]
+        ('7000.00', 1)
+    """
+
+    sequence: int
+    type: str
+    number: str
+    buyer_kbo: str
+    amount: Decimal
+    time: str
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-ready: ``sequence``, ``type``, ``number``, ``buyer_kbo``, ``amount``, ``time``."""
+        return {"sequence": self.sequence, "type": self.type, "number": self.number,
+                "buyer_kbo": self.buyer_kbo, "amount": money_str(self.amount),
+                "time": self.time}
+
+
+@attrs.frozen
 class Problem:
     """Something ``verify`` found wrong: which document, which file, what."""
 
@@ -276,6 +342,32 @@ def _initialise(db: sqlite3.Connection) -> None:
             time.sleep(0.02)
 
 
+def _missing_tables(db: Connection) -> list[str]:
+    """The register's tables not yet in the PostgreSQL database."""
+    return [t for t in tables(_SCHEMA)
+            if db.execute("SELECT to_regclass(?)", (t,)).fetchone()[0] is None]
+
+
+def _initialise_postgres(db: PostgresConnection) -> None:
+    """Create the missing schema, one creator at a time (under the write lock)."""
+    db.begin_write()
+    try:
+        if _missing_tables(db):
+            for statement in postgres_ddl(_SCHEMA):
+                db.run(statement)
+            grant_roles(db, tables(_SCHEMA))
+    except AccessDenied as exc:
+        db.rollback()
+        raise AccessDenied(exc.field, exc.value,
+                           f"{exc.reason.split('; ask')[0]}; the register's tables are "
+                           "created by `mbp-billing register init URL`, run as the database "
+                           "owner") from None
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
+
+
 class Register:
     """An open register database.  Use as a context manager.
 
@@ -304,19 +396,29 @@ class Register:
         (Decimal('3500.00'), 'manual')
     """
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, connection: Connection, path: Path | str) -> None:
         self._db = connection
         self.path = path
         self._in_transaction = False
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._db.backend
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> Register:
         """Open (and create, when ``create``) the register at ``path``.
 
+        ``path`` is a file path (SQLite, the default) or a ``postgresql://``
+        URL (PostgreSQL, through the optional ``postgres`` extra).
+
         Raises:
             InvalidValue: the file is missing (``create=False``) or is not a
                 register.
         """
+        if is_url(path):
+            return cls._open_postgres(str(path), create=create)
         target = Path(path)
         if not create and not target.exists():
             raise InvalidValue("register", str(target),
@@ -342,7 +444,22 @@ class Register:
         except sqlite3.DatabaseError as exc:
             raise InvalidValue("register", str(target),
                                f"is not a usable register database ({exc})") from None
-        return cls(db, target)
+        return cls(SqliteConnection(db), target)
+
+    @classmethod
+    def _open_postgres(cls, url: str, *, create: bool) -> Register:
+        db = connect_postgres(url, integer_keys(_SCHEMA))
+        try:
+            if _missing_tables(db):
+                if not create:
+                    raise InvalidValue("register", redact(url),
+                                       "holds no register yet; create it with "
+                                       "`mbp-billing register init URL` as the database owner")
+                _initialise_postgres(db)
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, url)
 
     def close(self) -> None:
         """Close the database connection."""
@@ -361,15 +478,15 @@ class Register:
         if self._in_transaction:
             yield self
             return
-        self._db.execute("BEGIN IMMEDIATE")
+        self._db.begin_write()
         self._in_transaction = True
         try:
             yield self
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._db.rollback()
             raise
         else:
-            self._db.execute("COMMIT")
+            self._db.commit()
         finally:
             self._in_transaction = False
 
@@ -521,6 +638,7 @@ class Register:
         self._db.executemany("INSERT INTO files (number, format, sha256, data) VALUES (?, ?, ?, ?)",
                              [(document.number, "pdf", pdf_sha, pdf),
                               (document.number, "xml", xml_sha, xml)])
+        self._append_event(index["type"], index["number"], index["buyer_kbo"], index["amount"])
         # The row as stored, built from what was just written (no read-back).
         return _stored((cursor.lastrowid, index["number"], index["type"], index["buyer_kbo"],
                         index["year"], index["kind"], index["amount"], index["issue_date"],
@@ -551,6 +669,7 @@ class Register:
                 "VALUES (?, ?, ?, ?, ?)",
                 (number, money_str(amount), paid_on.isoformat(), reference, source))
             pid = int(cur.lastrowid or 0)
+            self._append_event("payment", number, stored.buyer_kbo, money_str(amount))
         return Payment(pid, number, amount, paid_on, reference, source)
 
     def payments(self, number: str | None = None) -> list[Payment]:
@@ -563,6 +682,47 @@ class Register:
         rows = self._db.execute(sql + " ORDER BY id", params).fetchall()
         return [Payment(r[0], r[1], Decimal(r[2]), date.fromisoformat(r[3]), r[4], r[5])
                 for r in rows]
+
+    # -- events (the outbox) ---------------------------------------------------
+
+    def _append_event(self, type_: str, number: str, buyer_kbo: str, amount: str) -> int:
+        """Append an event in the current transaction; the sequence is the next, gapless."""
+        self._require_transaction()
+        cur = self._db.execute(
+            "INSERT INTO events (sequence, type, number, buyer_kbo, amount, time) "
+            "SELECT COALESCE(MAX(sequence), 0) + 1, ?, ?, ?, ?, "
+            f"{_CLOCK[self._db.backend]} FROM events",
+            (type_, number, buyer_kbo, amount))
+        sequence = int(cur.lastrowid or 0)
+        self._db.notify(str(sequence))
+        return sequence
+
+    def events(self, since: int = 0, *, limit: int | None = None) -> list[Event]:
+        """The events with a sequence above ``since``, oldest first (at most ``limit``).
+
+        A consumer keeps the last sequence it handled and asks again with
+        it: every event is delivered at least once, in order.
+
+        Examples:
+            >>> import pathlib, tempfile
+            >>> from mbp_billing import example_agreement, issue_invoice
+            >>> with Register.open(pathlib.Path(tempfile.mkdtemp()) / "r.sqlite3") as reg:
+            ...     _ = issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10),
+            ...                       register=reg)
+            ...     _ = reg.record_payment("F000001", Decimal("3500.00"), date(2023, 8, 1))
+            ...     [(e.sequence, e.type, e.number, str(e.amount)) for e in reg.events(since=0)]
+            [(1, 'invoice', 'F000001', '3500.00'), (2, 'payment', 'F000001', '3500.00')]
+        """
+        if since < 0:
+            raise InvalidValue("since", since, "must be 0 or a sequence number already seen")
+        sql = ("SELECT sequence, type, number, buyer_kbo, amount, time FROM events "
+               "WHERE sequence > ? ORDER BY sequence")
+        params: tuple[Any, ...] = (since,)
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (since, limit)
+        return [Event(int(r[0]), r[1], r[2], r[3], Decimal(r[4]), r[5])
+                for r in self._db.execute(sql, params).fetchall()]
 
     # -- audit -----------------------------------------------------------------
 
