@@ -49,3 +49,33 @@ def _work_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory,
     """
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
     monkeypatch.delenv("MBP_BILLING_REGISTER", raising=False)
+
+
+# -- the register on both backends (issue 10) ------------------------------------------
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """One throw-away PostgreSQL server for the session (see tests/_pgserver.py)."""
+    from _pgserver import start_server
+
+    server = start_server()
+    if isinstance(server, str):
+        pytest.skip(f"PostgreSQL tests skipped: {server}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(pg_server: Any) -> Iterator[str]:
+    """The URL of a fresh, empty database on the test server (as its superuser)."""
+    name = pg_server.new_database()
+    yield pg_server.url(name)
+    pg_server.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def register_location(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
+    """Where a fresh register goes: an SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "register.sqlite3"
+    return request.getfixturevalue("postgres_url")

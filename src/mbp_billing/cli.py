@@ -31,7 +31,14 @@ from .money import money_str, parse_amount
 from .population import PopulationTable
 from .portfolio import PortfolioError, load_portfolio
 from .proration import go_live_date
-from .register import Register, default_register_path
+from .register import (
+    REGISTER_ENV,
+    Register,
+    copy_register,
+    default_register_path,
+    init_register,
+)
+from .register_backends import ISSUER_ROLE, READER_ROLE, is_url
 from .runs import default_workers, run_portfolio
 from .schedule import Charge, EndPolicy, Step, build_schedule, quote
 from .term import termination
@@ -250,20 +257,31 @@ DEFAULT_OUT = Path("invoices")
 EXAMPLE_OUT = Path("example-invoices")
 
 
-def _register_path(args: argparse.Namespace, fallback: Path | None = None) -> Path:
+def _register_path(args: argparse.Namespace, fallback: Path | None = None) -> Path | str:
+    """--register, else the fallback, else $MBP_BILLING_REGISTER or the default file.
+
+    A ``postgresql://`` URL stays a string (a path would fold its ``//``).
+    """
     if args.register is not None:
-        return Path(args.register)
+        return args.register if is_url(args.register) else Path(args.register)
     if fallback is not None:
         return fallback
+    if is_url(os.environ.get(REGISTER_ENV)):
+        return os.environ[REGISTER_ENV]
     return default_register_path()
 
 
 @contextmanager
-def _open_register(path: Path, *, create: bool = True) -> Iterator[Register]:
+def _open_register(path: Path | str, *, create: bool = True) -> Iterator[Register]:
     """Open the register; if this command created it and then failed, remove it.
 
-    A refused command leaves no trace, not even an empty register file.
+    A refused command leaves no trace, not even an empty register file.  A
+    PostgreSQL register is never removed: its schema is the administrator's.
     """
+    if isinstance(path, str):
+        with Register.open(path, create=create) as register:
+            yield register
+        return
     existed = str(path) == ":memory:" or path.exists()
     made_folder = not path.parent.exists()
     register = Register.open(path, create=create)
@@ -380,7 +398,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     issue_date = _document_date(args)
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
     register_path = _register_path(args)
-    if args.dry_run and not register_path.exists():
+    if args.dry_run and isinstance(register_path, Path) and not register_path.exists():
         register_path = Path(":memory:")
     with _open_register(register_path) as register:
         result = run_portfolio(
@@ -473,6 +491,60 @@ def _cmd_pay(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"Payment of {record['amount']} EUR on {record['paid_on']} recorded "
                   f"against {payment.number}\n")
     return 0
+
+
+# -- events and register administration (issue 10) -----------------------------
+
+def _cmd_events(args: argparse.Namespace, out: TextIO) -> int:
+    with Register.open(_register_path(args), create=False) as register:
+        events = register.events(since=args.since)
+    if args.json:
+        _dump([e.to_record() for e in events], out)
+    else:
+        out.writelines(f"{e.sequence:>8}  {e.time}  {e.type:<11}  {e.number:<8}  "
+                       f"{e.buyer_kbo}  {money_str(e.amount):>12}\n" for e in events)
+    return 0
+
+
+def _cmd_register_init(args: argparse.Namespace, out: TextIO) -> int:
+    location = args.location if is_url(args.location) else Path(args.location)
+    created = init_register(location)
+    if args.json:
+        _dump({"register": _shown(location), "roles_created": created}, out)
+        return 0
+    out.write(f"Register ready: {_shown(location)}\n")
+    if is_url(args.location):
+        for role in (ISSUER_ROLE, READER_ROLE):
+            out.write(f"  role {role}: {'created' if role in created else 'existed'}, granted\n")
+    return 0
+
+
+def _cmd_register_copy(args: argparse.Namespace, out: TextIO) -> int:
+    source = args.source if is_url(args.source) else Path(args.source)
+    target = args.target if is_url(args.target) else Path(args.target)
+    if isinstance(source, Path) and not source.exists():
+        raise InvalidValue("FROM", str(source), "does not exist; give the register to copy")
+    made = isinstance(target, Path) and not target.exists()
+    try:
+        result = copy_register(source, target)
+    except BaseException:
+        if made:  # a refused copy leaves no file behind
+            for leftover in ("", "-wal", "-shm"):
+                Path(f"{target}{leftover}").unlink(missing_ok=True)
+        raise
+    if args.json:
+        _dump(result.to_record(), out)
+    else:
+        counts = ", ".join(f"{n} {t}" for t, n in result.rows.items())
+        out.write(f"Copied {result.source} to {result.target}: {counts}; "
+                  f"chain head {result.chain_head}\n")
+    return 0
+
+
+def _shown(location: Path | str) -> str:
+    from .register_backends import redact
+
+    return redact(location) if isinstance(location, str) else str(location)
 
 
 # -- parser -------------------------------------------------------------------
@@ -615,13 +687,13 @@ def build_parser() -> argparse.ArgumentParser:
     _register_options(r)
 
     v = command("verify", "Check the register's hash chain, numbering and files.", _cmd_verify)
-    v.add_argument("--register", metavar="PATH", help="register database")
+    v.add_argument("--register", metavar="PATH|URL", help="register database")
     v.add_argument("--out", metavar="DIR", help="folder with the PDF and XML files "
                                                 "(default: invoices)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
 
     led = command("ledger", "Export every document, with open and overdue amounts.", _cmd_ledger)
-    led.add_argument("--register", metavar="PATH", help="register database")
+    led.add_argument("--register", metavar="PATH|URL", help="register database")
     led.add_argument("--format", choices=["csv", "json"], default="csv")
     led.add_argument("--as-of", type=_date_arg("--as-of"), metavar="DATE",
                      help="the ledger as it stood on this day: open and overdue")
@@ -632,9 +704,47 @@ def build_parser() -> argparse.ArgumentParser:
     pay.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
                      help="payment date (default: today)")
     pay.add_argument("--bank-csv", metavar="FILE", help="bank lines: date,amount,communication")
-    pay.add_argument("--register", metavar="PATH", help="register database")
+    pay.add_argument("--register", metavar="PATH|URL", help="register database")
     pay.add_argument("--json", action="store_true", help="print one JSON object")
+
+    ev = command("events", "List the events (issues, payments) after a sequence number.",
+                 _cmd_events)
+    ev.add_argument("--since", type=_sequence, default=0, metavar="N",
+                    help="only events with a sequence above N (default 0: all)")
+    ev.add_argument("--register", metavar="PATH|URL", help="register database")
+    ev.add_argument("--json", action="store_true", help="print one JSON list")
+
+    reg = command("register", "Set up a register (PostgreSQL roles) or copy one.",
+                  _cmd_register_help)
+    reg_sub = reg.add_subparsers(dest="register_command", metavar="ACTION",
+                                 parser_class=_Parser)
+    init = reg_sub.add_parser(
+        "init", help="create the schema and the issuer and reader roles",
+        description="Create the register's tables and, on PostgreSQL, the group roles "
+                    f"{ISSUER_ROLE} (SELECT, INSERT) and {READER_ROLE} (SELECT); run as "
+                    "the database owner.")
+    init.add_argument("location", metavar="URL|PATH", help="postgresql://... or an SQLite file")
+    init.add_argument("--json", action="store_true", help="print one JSON object")
+    init.set_defaults(handler=_cmd_register_init)
+    cp = reg_sub.add_parser(
+        "copy", help="copy a register (SQLite <-> PostgreSQL), chain unchanged",
+        description="Copy every document, stored file, payment and event to an empty "
+                    "register; the target is verified before the copy commits.")
+    cp.add_argument("source", metavar="FROM", help="the register to copy (path or URL)")
+    cp.add_argument("target", metavar="TO", help="a new file or an empty database")
+    cp.add_argument("--json", action="store_true", help="print one JSON object")
+    cp.set_defaults(handler=_cmd_register_copy)
     return parser
+
+
+def _cmd_register_help(args: argparse.Namespace, out: TextIO) -> int:
+    raise _UsageError(f"{PROG} register: give an action, init or copy (see --help)")
+
+
+def _sequence(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"--since {text!r} must be a whole number >= 0")
+    return int(text)
 
 
 def _workers(text: str) -> int:
@@ -644,9 +754,9 @@ def _workers(text: str) -> int:
 
 
 def _register_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--register", metavar="PATH",
-                   help="register database (default: $MBP_BILLING_REGISTER or "
-                        "./mbp-billing-register.sqlite3)")
+    p.add_argument("--register", metavar="PATH|URL",
+                   help="register database: an SQLite file or a postgresql:// URL (default: "
+                        "$MBP_BILLING_REGISTER or ./mbp-billing-register.sqlite3)")
     p.add_argument("--out", metavar="DIR", help="where to write <number>.pdf and <number>.xml")
     p.add_argument("--locale", default="nl_BE", help="language of the PDF (default nl_BE)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

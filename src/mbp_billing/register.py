@@ -47,6 +47,7 @@ from .register_backends import (
     PostgresConnection,
     SqliteConnection,
     connect_postgres,
+    create_roles,
     grant_roles,
     integer_keys,
     is_url,
@@ -60,13 +61,16 @@ __all__ = [
     "EVENT_TYPES",
     "GENESIS",
     "REGISTER_ENV",
+    "CopyResult",
     "Event",
     "Payment",
     "Problem",
     "Register",
     "StoredDocument",
     "chain_hash",
+    "copy_register",
     "default_register_path",
+    "init_register",
 ]
 
 #: Environment variable that overrides the default register path.
@@ -783,3 +787,125 @@ class Register:
                 problems.append(Problem(None, None, f"series {series} is not gapless "
                                                     f"(missing counters {missing[:10]})"))
         return problems
+
+
+# -- setting up and moving registers (issue 10) --------------------------------------
+
+
+@attrs.frozen
+class CopyResult:
+    """What :func:`copy_register` copied: rows per table and the chain head.
+
+    Examples:
+        >>> CopyResult("a.sqlite3", "b.sqlite3", {"documents": 0}, GENESIS).to_record()["rows"]
+        {'documents': 0}
+    """
+
+    source: str
+    target: str
+    rows: dict[str, int]
+    chain_head: str
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-ready: ``source``, ``target``, ``rows`` per table, ``chain_head``."""
+        return {"source": self.source, "target": self.target, "rows": dict(self.rows),
+                "chain_head": self.chain_head}
+
+
+def _shown(location: str | Path) -> str:
+    return redact(str(location)) if is_url(location) else str(location)
+
+
+def init_register(location: str | Path) -> list[str]:
+    """Create a register's schema and, on PostgreSQL, its two group roles.
+
+    On PostgreSQL the roles :data:`~mbp_billing.register_backends.ISSUER_ROLE`
+    (``SELECT`` and ``INSERT`` only) and
+    :data:`~mbp_billing.register_backends.READER_ROLE` (``SELECT`` only) are
+    created ``NOLOGIN`` where missing (existing ones are reused) and granted
+    their privileges on the register's tables; run it as the database owner
+    with the right to create roles.  On SQLite it only creates the file.
+
+    Returns:
+        The roles created (empty when they existed, and on SQLite).
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> init_register(pathlib.Path(tempfile.mkdtemp()) / "r.sqlite3")
+        []
+    """
+    with Register.open(location) as reg:
+        db = reg._db
+        if not isinstance(db, PostgresConnection):
+            return []
+        db.begin_write()
+        try:
+            created = create_roles(db)
+            grant_roles(db, tables(_SCHEMA))
+        except BaseException:
+            db.rollback()
+            raise
+        db.commit()
+        return created
+
+
+def copy_register(source: str | Path, target: str | Path) -> CopyResult:
+    """Copy every row of a register to a new one, SQLite or PostgreSQL, either way.
+
+    Documents, their stored bytes, payments and events are copied as they
+    are, in one transaction; the chain is not recomputed, so the target has
+    the source's chain head, and it is verified before the copy commits.  On
+    an empty PostgreSQL database the schema is created first (existing
+    roles are granted their privileges).
+
+    Raises:
+        RegisterConflict: the target already holds something, or the copy
+            does not verify.
+        InvalidValue: the source is not a register.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from mbp_billing import example_agreement, issue_invoice
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> with Register.open(folder / "a.sqlite3") as reg:
+        ...     _ = issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10),
+        ...                       register=reg)
+        >>> result = copy_register(folder / "a.sqlite3", folder / "b.sqlite3")
+        >>> result.rows["documents"], result.rows["files"]
+        (1, 2)
+        >>> with Register.open(folder / "b.sqlite3") as copy:
+        ...     copy.last_chain() == result.chain_head, copy.verify()
+        (True, [])
+    """
+    with Register.open(source, create=False) as src, Register.open(target) as tgt:
+        names = tables(_SCHEMA)
+        held = {t: int(tgt._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
+                for t in names}
+        if any(held.values()):
+            raise RegisterConflict(
+                "target", _shown(target),
+                "already holds " + ", ".join(f"{n} {t}" for t, n in held.items() if n)
+                + "; copy into a new file or an empty database")
+        rows: dict[str, int] = {}
+        with tgt.transaction():
+            for table in names:
+                columns = [c for c in src._db.columns(table) if c in tgt._db.columns(table)]
+                listed = ", ".join(columns)
+                data = src._db.execute(f"SELECT {listed} FROM {table} ORDER BY "
+                                       f"{', '.join(columns[:2])}").fetchall()
+                if data:
+                    tgt._db.executemany(
+                        f"INSERT INTO {table} ({listed}) VALUES "
+                        f"({', '.join('?' for _ in columns)})",
+                        [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
+                         for row in data])
+                rows[table] = len(data)
+            tgt._db.reset_keys()
+            problems = tgt.verify()
+            head = tgt.last_chain()
+            if problems or head != src.last_chain():
+                raise RegisterConflict(
+                    "target", _shown(target),
+                    f"the copy does not verify ({'; '.join(map(str, problems[:3])) or 'chain head differs'}); "
+                    "nothing was copied")
+        return CopyResult(_shown(source), _shown(target), rows, head)

@@ -124,6 +124,10 @@ class Connection(Protocol):
 
     def notify(self, payload: str) -> None: ...
 
+    def columns(self, table: str) -> list[str]: ...
+
+    def reset_keys(self) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -159,6 +163,13 @@ class SqliteConnection:
 
     def notify(self, payload: str) -> None:
         """SQLite has no notifications: consumers poll ``events``."""
+
+    def columns(self, table: str) -> list[str]:
+        """The column names of ``table``, in order."""
+        return [str(r[1]) for r in self.raw.execute(f"PRAGMA table_info({table})")]
+
+    def reset_keys(self) -> None:
+        """Nothing to do: SQLite numbers rowids from the largest one present."""
 
     def close(self) -> None:
         self.raw.close()
@@ -270,6 +281,7 @@ def postgres_ddl(script: str) -> list[str]:
     return out
 
 
+_PREPOSITION: Final = {"INSERT": " into", "SELECT": " from", "DELETE": " from"}
 _INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 _VERB = re.compile(r"^\s*(\w+)", re.IGNORECASE)
 
@@ -367,6 +379,20 @@ class PostgresConnection:
         """``NOTIFY`` listeners of :data:`EVENTS_CHANNEL` (delivered at commit)."""
         self.execute("SELECT pg_notify(?, ?)", (EVENTS_CHANNEL, payload))
 
+    def columns(self, table: str) -> list[str]:
+        """The column names of ``table``, in order."""
+        rows = self.execute("SELECT column_name FROM information_schema.columns WHERE "
+                            "table_schema = current_schema() AND table_name = ? "
+                            "ORDER BY ordinal_position", (table,)).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def reset_keys(self) -> None:
+        """Move each identity sequence past the largest key (after rows copied with keys)."""
+        for table, column in self.keys.items():
+            self.execute(f"SELECT setval(pg_get_serial_sequence(?, ?), "
+                         f"COALESCE(MAX({column}), 1), MAX({column}) IS NOT NULL) FROM {table}",
+                         (table, column))
+
     def close(self) -> None:
         self.raw.close()
 
@@ -385,7 +411,8 @@ class PostgresConnection:
             grant = READER_ROLE if verb == "SELECT" else ISSUER_ROLE
             raise AccessDenied(
                 "register", redact(self.url),
-                f"role {self.user} may not {verb} {target} (the database said: "
+                f"role {self.user} may not {verb}{_PREPOSITION.get(verb, '')} {target} "
+                f"(the database said: "
                 f"{_first_line(exc)}); ask the administrator to grant it {grant}"
                 + ("" if verb in ("SELECT", "INSERT") else
                    ", or run this as the register's owner")) from None
