@@ -50,6 +50,7 @@ class Server:
         self.admin_url = admin_url
         self.folder = folder
         self._pg_ctl = pg_ctl
+        self._database: str | None = None
 
     def url(self, database: str, user: str | None = None) -> str:
         """A URL of ``database`` on this server, as ``user`` (default: the admin)."""
@@ -73,7 +74,23 @@ class Server:
         with self.admin() as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
+    def new_register_url(self) -> str:
+        """The URL of a fresh, empty schema of the session's test database.
+
+        A schema per test is far cheaper than a database per test; the URL
+        sets ``search_path`` so the register lives in that schema.
+        """
+        if self._database is None:
+            self._database = self.new_database()
+        schema = f"t{next(_COUNTER)}"
+        with self.admin(self._database) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}")
+        return f"{self.url(self._database)}{'&' if '?' in self.admin_url else '?'}" \
+               f"options=-csearch_path%3D{schema}"
+
     def stop(self) -> None:
+        if self._database is not None:
+            self.drop_database(self._database)
         if self._pg_ctl is not None and self.folder is not None:
             subprocess.run([*self._pg_ctl, "-D", str(self.folder / "data"), "-m", "immediate",
                             "-w", "stop"], capture_output=True, check=False)
@@ -150,3 +167,9 @@ def tamper(location: str | Path, sql: str, *tables: str) -> None:
                 for event in ("updated", "deleted"):
                     conn.execute(f"DROP TRIGGER IF EXISTS {table}_never_{event}")
         conn.execute(sql.replace("x'00'", "'\\x00'::bytea") if postgres else sql)
+
+
+def as_user(url: str, user: str) -> str:
+    """The same register URL, logging in as ``user`` (trust authentication on the test server)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{user}@{parts.netloc.rsplit('@', 1)[-1]}"))

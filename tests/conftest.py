@@ -66,11 +66,10 @@ def pg_server() -> Iterator[Any]:
 
 
 @pytest.fixture
-def postgres_url(pg_server: Any) -> Iterator[str]:
-    """The URL of a fresh, empty database on the test server (as its superuser)."""
-    name = pg_server.new_database()
-    yield pg_server.url(name)
-    pg_server.drop_database(name)
+def postgres_url(pg_server: Any) -> str:
+    """The URL of a fresh, empty register schema on the test server (as its superuser)."""
+    url: str = pg_server.new_register_url()
+    return url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

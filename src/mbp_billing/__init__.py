@@ -15,6 +15,8 @@ run        :func:`run_portfolio` (``load_portfolio``)
 verify     :func:`verify`
 ledger     :func:`build_ledger`
 pay        :meth:`Register.record_payment`, :func:`import_bank_lines`
+events     :meth:`Register.events`
+register   :func:`init_register`, :func:`copy_register`
 ========== ===================================================
 
 >>> from datetime import date
@@ -29,7 +31,7 @@ from .analysis import charges_table, forecast, retiering, with_go_live
 from .audit import verify
 from .documents import CreditNote, Invoice, Line, structured_communication
 from .einvoice import to_ubl
-from .errors import BillingError, InvalidValue, NotBillable, RegisterConflict
+from .errors import AccessDenied, BillingError, InvalidValue, NotBillable, RegisterConflict
 from .examples import example_agreement, example_portfolio
 from .issuing import Issued, credit_invoice, issue_invoice
 from .ledger import Ledger, LedgerRow, build_ledger, import_bank_lines
@@ -38,7 +40,14 @@ from .parties import SELLER, Party
 from .population import Municipality, PopulationTable
 from .portfolio import Portfolio, PortfolioEntry, PortfolioError, load_portfolio
 from .proration import billing_start, go_live_date, months_billed, prorated_amount
-from .register import Register, default_register_path
+from .register import (
+    CopyResult,
+    Event,
+    Register,
+    copy_register,
+    default_register_path,
+    init_register,
+)
 from .render import epc_qr_payload, render_pdf
 from .runs import RunResult, run_portfolio
 from .schedule import Charge, EndPolicy, Schedule, Step, build_schedule, quote
@@ -47,14 +56,17 @@ from .tariff import DEFAULT_TARIFF, DEFAULT_TARIFF_BOOK, Tariff, TariffBook, Tie
 from .term import Term, Termination, termination, terms
 
 __all__ = [
+    "AccessDenied",
     "Agreement",
     "Amendment",
     "BillingError",
     "Charge",
+    "CopyResult",
     "CreditNote",
     "DEFAULT_TARIFF",
     "DEFAULT_TARIFF_BOOK",
     "EndPolicy",
+    "Event",
     "InvalidValue",
     "Invoice",
     "Issued",
@@ -84,6 +96,7 @@ __all__ = [
     "build_ledger",
     "build_schedule",
     "charges_table",
+    "copy_register",
     "credit_invoice",
     "default_register_path",
     "epc_qr_payload",
@@ -92,6 +105,7 @@ __all__ = [
     "forecast",
     "go_live_date",
     "import_bank_lines",
+    "init_register",
     "issue_invoice",
     "load_portfolio",
     "months_billed",

@@ -826,6 +826,9 @@ def init_register(location: str | Path) -> list[str]:
     their privileges on the register's tables; run it as the database owner
     with the right to create roles.  On SQLite it only creates the file.
 
+    Args:
+        location: a ``postgresql://`` URL, or an SQLite file path.
+
     Returns:
         The roles created (empty when they existed, and on SQLite).
 
@@ -857,6 +860,13 @@ def copy_register(source: str | Path, target: str | Path) -> CopyResult:
     the source's chain head, and it is verified before the copy commits.  On
     an empty PostgreSQL database the schema is created first (existing
     roles are granted their privileges).
+
+    Args:
+        source: the register to copy: a file path or a ``postgresql://`` URL.
+        target: a new file or an empty PostgreSQL database (or schema).
+
+    Returns:
+        The :class:`CopyResult`: rows copied per table and the chain head.
 
     Raises:
         RegisterConflict: the target already holds something, or the copy

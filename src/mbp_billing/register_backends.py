@@ -416,6 +416,12 @@ class PostgresConnection:
                 f"{_first_line(exc)}); ask the administrator to grant it {grant}"
                 + ("" if verb in ("SELECT", "INSERT") else
                    ", or run this as the register's owner")) from None
+        except pg.InvalidSchemaName as exc:
+            raise AccessDenied("register", redact(self.url),
+                               f"role {self.user} has no schema to work in "
+                               f"({_first_line(exc)}); ask the administrator to grant it "
+                               "USAGE on the register's schema (and set its search_path)") \
+                from None
         except pg.LockNotAvailable as exc:
             raise RegisterConflict("register", redact(self.url),
                                    f"is busy: another writer held it for {LOCK_TIMEOUT} "
