@@ -1,8 +1,12 @@
-"""Shared test configuration: hypothesis profiles and a network guard.
+"""Shared test configuration: hypothesis profiles, a network guard, PostgreSQL.
 
 Two hypothesis profiles are registered.  ``ci`` (picked when the ``CI``
 environment variable is set, as ``.ci/run`` does) is small, derandomized and
 prints a reproduction blob on failure; ``dev`` (the default) explores more.
+
+``postgres_server``, ``postgres_db`` and ``postgres_schema`` (a throw-away
+PostgreSQL server per session, a fresh database or schema per test) come
+from ``tests/_postgres.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _postgres import (  # noqa: F401 -- fixtures for every test
+    _postgres_shared_db,
+    postgres_db,
+    postgres_schema,
+    postgres_server,
+)
 from hypothesis import settings
 
 settings.register_profile(
