@@ -1,8 +1,12 @@
-"""Shared test configuration: hypothesis profiles and a network guard.
+"""Shared test configuration: hypothesis profiles, a network guard, PostgreSQL.
 
 Two hypothesis profiles are registered.  ``ci`` (picked when the ``CI``
 environment variable is set, as ``.ci/run`` does) is small, derandomized and
 prints a reproduction blob on failure; ``dev`` (the default) explores more.
+
+``postgres_server``, ``postgres_db`` and ``postgres_schema`` (a throw-away
+PostgreSQL server per session, a fresh database or schema per test) come
+from ``tests/_postgres.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _postgres import (  # noqa: F401 -- fixtures for every test
+    _postgres_shared_db,
+    postgres_db,
+    postgres_schema,
+    postgres_server,
+)
 from hypothesis import settings
 
 settings.register_profile(
@@ -53,28 +63,16 @@ def _work_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory,
 
 # -- the register on both backends (issue 10) ------------------------------------------
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[Any]:
-    """One throw-away PostgreSQL server for the session (see tests/_pgserver.py)."""
-    from _pgserver import start_server
-
-    server = start_server()
-    if isinstance(server, str):
-        pytest.skip(f"PostgreSQL tests skipped: {server}")
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def postgres_url(pg_server: Any) -> str:
-    """The URL of a fresh, empty register schema on the test server (as its superuser)."""
-    url: str = pg_server.new_register_url()
+def postgres_url(request: pytest.FixtureRequest) -> str:
+    """The URL of a fresh, empty register on the test server (its own schema, as superuser)."""
+    url: str = request.getfixturevalue("postgres_schema")
     return url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def register_location(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
-    """Where a fresh register goes: an SQLite file, then a PostgreSQL database."""
+    """Where a fresh register goes: an SQLite file, then a PostgreSQL schema."""
     if request.param == "sqlite":
         return tmp_path / "register.sqlite3"
     return request.getfixturevalue("postgres_url")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _pgserver import raw_connection, tamper
+from _registers import raw_connection, tamper
 from factories import agreement, buyer, kbo
 
 from mbp_billing.documents import Invoice

@@ -217,17 +217,16 @@ RegisterMachine.TestCase.settings = settings(stateful_step_count=25)
 TestRegisterMachine = RegisterMachine.TestCase
 
 
-def test_register_machine_on_postgresql(postgres_url: str) -> None:
+def test_register_machine_on_postgresql(postgres_server: Any, _postgres_shared_db: str) -> None:
     """The same machine against PostgreSQL: a fresh schema of one database per example."""
-    import psycopg
-
     schemas = itertools.count(1)
 
     class OnPostgres(RegisterMachine):
         def open_register(self) -> Register:
-            schema = f"example_{next(schemas)}"
-            with psycopg.connect(postgres_url, autocommit=True) as admin:
+            schema = f"machine_{next(schemas)}"
+            with postgres_server.connect(_postgres_shared_db) as admin:
                 admin.execute(f"CREATE SCHEMA {schema}")
-            return Register.open(f"{postgres_url}&options=-csearch_path%3D{schema}")
+            return Register.open(postgres_server.database_url(_postgres_shared_db,
+                                                              search_path=schema))
 
     run_state_machine_as_test(OnPostgres, settings=settings(stateful_step_count=25))

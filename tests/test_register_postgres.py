@@ -20,8 +20,8 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from _pgserver import as_user, raw_connection
 from _portfolios import cli_process, gapless, run_cli, write_csv
+from _registers import as_user, raw_connection
 from factories import ISSUE_EXAMPLE_TOML, agreement, buyer, kbo
 
 from mbp_billing.documents import Document, canonical_json
@@ -45,7 +45,7 @@ def stub_render() -> Iterator[None]:
         yield
 
 
-def _user(pg_server: Any, url: str, name: str, group: str) -> str:
+def _user(url: str, name: str, group: str) -> str:
     """A login role ``name`` in ``group``, and the URL of the same register as it."""
     with raw_connection(url) as admin:
         exists = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
@@ -82,12 +82,12 @@ def test_init_creates_the_schema_and_two_group_roles(postgres_url: str) -> None:
     assert not may_create
 
 
-def test_a_reader_is_refused_invoice_with_a_clear_message(pg_server: Any, postgres_url: str,
+def test_a_reader_is_refused_invoice_with_a_clear_message(postgres_url: str,
                                                           tmp_path: Path) -> None:
     """The reader role may read the ledger and events but `invoice` exits 2, writing nothing."""
     init_register(postgres_url)
-    issuer = _user(pg_server, postgres_url, "clerk", ISSUER_ROLE)
-    reader = _user(pg_server, postgres_url, "auditor", READER_ROLE)
+    issuer = _user(postgres_url, "clerk", ISSUER_ROLE)
+    reader = _user(postgres_url, "auditor", READER_ROLE)
     code, _, err = run_cli(["invoice", "--example", "--year", "2024", "--date", "2024-07-10",
                             "--register", issuer, "--out", str(tmp_path / "a")])
     assert code == 0, err
@@ -111,10 +111,10 @@ def test_a_reader_is_refused_invoice_with_a_clear_message(pg_server: Any, postgr
         assert [e.number for e in reg.events()] == ["F000001"]
 
 
-def test_the_issuer_cannot_alter_history(pg_server: Any, postgres_url: str) -> None:
+def test_the_issuer_cannot_alter_history(postgres_url: str) -> None:
     """UPDATE, DELETE, TRUNCATE and DDL are refused to the issuer by privilege."""
     init_register(postgres_url)
-    issuer = _user(pg_server, postgres_url, "clerk", ISSUER_ROLE)
+    issuer = _user(postgres_url, "clerk", ISSUER_ROLE)
     with Register.open(issuer) as reg:
         issue_invoice(agreement(), 2024, issue_date=date(2024, 1, 5), register=reg)
         reg.record_payment("F000001", Decimal("10.00"), date(2024, 2, 1))
@@ -129,14 +129,14 @@ def test_the_issuer_cannot_alter_history(pg_server: Any, postgres_url: str) -> N
         assert reg.verify() == [] and len(reg.events()) == 2
 
 
-def test_an_issuer_cannot_create_the_schema(pg_server: Any, postgres_url: str) -> None:
+def test_an_issuer_cannot_create_the_schema(postgres_url: str) -> None:
     """On an empty database the issuer is told to run `register init` as the owner."""
     with raw_connection(postgres_url) as admin:
         admin.execute(f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = "
                       f"'{ISSUER_ROLE}') THEN CREATE ROLE {ISSUER_ROLE} NOLOGIN; END IF; END $$")
     with raw_connection(postgres_url) as admin:  # as on the public schema
         admin.execute(f"GRANT USAGE ON SCHEMA {_schema(postgres_url)} TO {ISSUER_ROLE}")
-    issuer = _user(pg_server, postgres_url, "clerk", ISSUER_ROLE)
+    issuer = _user(postgres_url, "clerk", ISSUER_ROLE)
     with pytest.raises(AccessDenied, match="register init URL"):
         Register.open(issuer)
     with pytest.raises(InvalidValue, match="holds no register yet"):
@@ -207,17 +207,17 @@ def test_copy_refuses_a_non_empty_target(stub_render: None, postgres_url: str,
         assert [d.year for d in reg.documents()] == [2023]
 
 
-def test_copy_to_an_empty_database_reuses_the_roles(stub_render: None, pg_server: Any,
+def test_copy_to_an_empty_database_reuses_the_roles(stub_render: None, postgres_db: str,
                                                     postgres_url: str, tmp_path: Path) -> None:
     """`register copy` creates the schema and grants the existing roles: the issuer goes on."""
-    init_register(pg_server.new_register_url())  # the roles exist on the server
+    init_register(postgres_db)  # the roles exist on the server
     source = tmp_path / "s.sqlite3"
     with Register.open(source) as reg:
         issue_invoice(agreement(), 2024, issue_date=date(2024, 1, 5), register=reg)
     code, out, err = run_cli(["register", "copy", str(source), postgres_url, "--json"])
     assert code == 0, err
     assert json.loads(out)["rows"]["documents"] == 1
-    issuer = _user(pg_server, postgres_url, "clerk", ISSUER_ROLE)
+    issuer = _user(postgres_url, "clerk", ISSUER_ROLE)
     with Register.open(issuer) as reg:
         issue_invoice(agreement(), 2025, issue_date=date(2025, 1, 5), register=reg)
         assert [d.number for d in reg.documents()] == ["F000001", "F000002"]
