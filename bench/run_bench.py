@@ -177,7 +177,7 @@ def _module(key: tuple[str, int, str]) -> str:
 
 #: Categories by entry point (cumulative time; they do not call one another).
 _ENTRY_POINTS = {
-    "PDF rendering (render.render_pdf)": [("mbp_billing/render.py", "render_pdf")],
+    "PDF rendering (render.render_pdf)": [("mbp_billing/render/pdf.py", "render_pdf")],
     "UBL (einvoice.to_ubl)": [("mbp_billing/einvoice.py", "to_ubl")],
     "schedule (schedule.build_schedule)": [("mbp_billing/schedule.py", "build_schedule")],
     "file writes (issuing.write_files: tmp, fsync, rename)": [

@@ -1,9 +1,9 @@
 """The QR code of the PDF is reportlab's QrCodeWidget's, module for module.
 
-:func:`mbp_billing.render._qr_modules` does not go through reportlab's
+:func:`mbp_billing.render.qr.encode` does not go through reportlab's
 ``QrCodeWidget`` (three quarters of a page's rendering time, issue 4 item 8):
 it picks the mask with its own penalty code, and the page draws the dark
-modules itself (:func:`mbp_billing.render._qr_operators`).  These tests hold
+modules itself (:func:`mbp_billing.render.qr.pdf_operators`).  These tests hold
 it to the widget: same penalty, same mask, same matrix, and the modules read
 back from the rendered PDF are the widget's.
 """
@@ -25,6 +25,8 @@ from reportlab.lib.rl_accel import fp_str
 from mbp_billing import render
 from mbp_billing.documents import CreditNote, Invoice
 from mbp_billing.examples import example_portfolio
+from mbp_billing.render import qr
+from mbp_billing.render.layout import QR_SIZE
 from mbp_billing.schedule import build_schedule
 
 
@@ -84,10 +86,10 @@ def test_drawn_modules_equal_the_widget(locale: str) -> None:
 def test_symbol_fills_the_widget_square_with_its_quiet_zone() -> None:
     """Modules of 34 mm / (n + 8): four modules of white around the symbol."""
     modules = [[True] * 25 for _ in range(25)]
-    operators = render._qr_operators(modules, 100.0, 200.0).split("\n")
-    assert operators[:4] == ["q", "1 1 1 rg", f"100 200 {fp_str(render._QR_SIZE)} "
-                             f"{fp_str(render._QR_SIZE)} re f", "0 0 0 rg"]
-    box = render._QR_SIZE / 33
+    operators = qr.pdf_operators(modules, 100.0, 200.0, QR_SIZE).split("\n")
+    assert operators[:4] == ["q", "1 1 1 rg", f"100 200 {fp_str(QR_SIZE)} "
+                             f"{fp_str(QR_SIZE)} re f", "0 0 0 rg"]
+    box = QR_SIZE / 33
     assert operators[4] == f"{fp_str(box)} 0 0 {fp_str(box)} {fp_str(100 + 4 * box, 200 + 4 * box)} cm"
     assert operators[5:-2] == [f"0 {24 - r} 25 1 re" for r in range(25)]
     assert operators[-2:] == ["f", "Q"]
@@ -97,18 +99,18 @@ def test_matrices_equal_the_widget_for_every_portfolio_invoice() -> None:
     for document in portfolio_documents(285):
         if isinstance(document, Invoice):
             payload = render.epc_qr_payload(document)
-            assert render._qr_modules(payload) == widget_modules(payload), payload
+            assert qr.encode(payload) == widget_modules(payload), payload
 
 
 @given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1,
                max_size=400))
 def test_matrices_equal_the_widget_for_any_text(payload: str) -> None:
-    assert render._qr_modules(payload) == widget_modules(payload)
+    assert qr.encode(payload) == widget_modules(payload)
 
 
 @given(st.from_regex(r"[0-9A-Z $%*+\-./:]{1,300}", fullmatch=True))
 def test_matrices_equal_the_widget_for_numeric_and_alphanumeric(payload: str) -> None:
-    assert render._qr_modules(payload) == widget_modules(payload)
+    assert qr.encode(payload) == widget_modules(payload)
 
 
 def test_penalty_equals_reportlab_lost_point() -> None:
@@ -123,4 +125,4 @@ def test_penalty_equals_reportlab_lost_point() -> None:
         density = rnd.random()
         modules = [[rnd.random() < density for _ in range(n)] for _ in range(n)]
         matrix = int("".join("1" if m else "0" for row in modules for m in row), 2)
-        assert render._qr_penalty(matrix, n) == qrencoder.QRUtil.getLostPoint(Matrix(modules))
+        assert qr.penalty(matrix, n) == qrencoder.QRUtil.getLostPoint(Matrix(modules))

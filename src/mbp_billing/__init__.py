@@ -13,7 +13,8 @@ invoice    :func:`issue_invoice`
 credit     :func:`credit_invoice`
 run        :func:`run_portfolio` (``load_portfolio``)
 verify     :func:`verify`
-ledger     :func:`build_ledger`
+ledger     :func:`build_ledger`, :func:`aging` (``--aging``),
+           :func:`account_statement` (``--buyer``)
 pay        :meth:`Register.record_payment`, :func:`import_bank_lines`
 events     :meth:`Register.events`
 register   :func:`init_register`, :func:`copy_register`
@@ -40,6 +41,7 @@ from .parties import SELLER, Party
 from .population import Municipality, PopulationTable
 from .portfolio import Portfolio, PortfolioEntry, PortfolioError, load_portfolio
 from .proration import billing_start, go_live_date, months_billed, prorated_amount
+from .receivables import AGING_BUCKETS, AccountStatement, Aging, account_statement, aging
 from .register import (
     CopyResult,
     Event,
@@ -56,7 +58,10 @@ from .tariff import DEFAULT_TARIFF, DEFAULT_TARIFF_BOOK, Tariff, TariffBook, Tie
 from .term import Term, Termination, termination, terms
 
 __all__ = [
+    "AGING_BUCKETS",
     "AccessDenied",
+    "AccountStatement",
+    "Aging",
     "Agreement",
     "Amendment",
     "BillingError",
@@ -92,6 +97,8 @@ __all__ = [
     "Term",
     "Termination",
     "Tier",
+    "account_statement",
+    "aging",
     "billing_start",
     "build_ledger",
     "build_schedule",

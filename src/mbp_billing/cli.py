@@ -31,6 +31,7 @@ from .money import money_str, parse_amount
 from .population import PopulationTable
 from .portfolio import PortfolioError, load_portfolio
 from .proration import go_live_date
+from .receivables import AccountStatement, Aging, account_statement, aging
 from .register import (
     REGISTER_ENV,
     Register,
@@ -444,12 +445,49 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
+    fmt = _ledger_format(args)
     with Register.open(_register_path(args), create=False) as register:
+        if args.aging or args.buyer is not None:
+            return _receivables(register, args, fmt, out)
         ledger = build_ledger(register, as_of=args.as_of)
-    if args.format == "json":
+    if fmt == "json":
         _dump(ledger.to_records(), out)
     else:
         out.write(ledger.to_csv())
+    return 0
+
+
+def _ledger_format(args: argparse.Namespace) -> str | None:
+    """``--json`` is short for ``--format json``; None: the command's default."""
+    if args.json:
+        if args.format not in (None, "json"):
+            raise InvalidValue("--format", args.format, "contradicts --json; give one of them")
+        return "json"
+    fmt: str | None = args.format
+    return fmt
+
+
+def _receivables(register: Register, args: argparse.Namespace, fmt: str | None,
+                 out: TextIO) -> int:
+    """``ledger --aging`` and ``ledger --buyer KBO``: text, CSV or JSON."""
+    report: Aging | AccountStatement
+    if args.buyer is not None:
+        if args.aging:
+            raise InvalidValue("--buyer", args.buyer, "give either --aging or --buyer, not "
+                                                      "both (a statement of account shows one "
+                                                      "municipality's open invoices)")
+        report = account_statement(register, args.buyer, as_of=args.as_of)
+        table = report.entries
+    else:
+        # Aging needs a day: today unless asked (the clock is read at the edge).
+        report = aging(register, as_of=args.as_of or args.today)
+        table = report.by_buyer
+    if fmt == "json":
+        _dump(report.to_record(), out)
+    elif fmt == "csv":
+        out.write(table.to_csv())
+    else:
+        out.write(f"{report}\n")
     return 0
 
 
@@ -581,7 +619,11 @@ Asking again for the same year returns the invoice already issued.""",
 Exit code 0 when all is well, 1 when a problem is found (each is named).""",
     "ledger": """examples:
   python -m mbp_billing ledger --format csv > ledger.csv
-  python -m mbp_billing ledger --format json --as-of 2026-03-31""",
+  python -m mbp_billing ledger --json --as-of 2026-03-31
+  python -m mbp_billing ledger --aging --as-of 2026-03-31
+  python -m mbp_billing ledger --aging --json
+  python -m mbp_billing ledger --buyer 0207.123.407
+  python -m mbp_billing ledger --buyer BE0207123407 --as-of 2026-03-31 --format csv""",
     "pay": """examples:
   python -m mbp_billing pay F000012 --amount 7000.00 --date 2026-01-20
   python -m mbp_billing pay --bank-csv statement.csv
@@ -694,9 +736,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     led = command("ledger", "Export every document, with open and overdue amounts.", _cmd_ledger)
     led.add_argument("--register", metavar="PATH|URL", help="register database")
-    led.add_argument("--format", choices=["csv", "json"], default="csv")
+    led.add_argument("--format", choices=["csv", "json"], default=None,
+                     help="csv (the default of the full ledger) or json; --aging and --buyer "
+                          "print a readable table unless a format is given")
+    led.add_argument("--json", action="store_true", help="short for --format json")
     led.add_argument("--as-of", type=_date_arg("--as-of"), metavar="DATE",
-                     help="the ledger as it stood on this day: open and overdue")
+                     help="the ledger as it stood on this day: open and overdue "
+                          "(--aging: default today)")
+    led.add_argument("--aging", action="store_true",
+                     help="open amounts by days overdue (not yet due, 1-30, 31-60, 61-90, "
+                          "over 90), in total and per municipality")
+    led.add_argument("--buyer", metavar="KBO",
+                     help="statement of account of one municipality: every document, "
+                          "payment and reminder with the running balance")
 
     pay = command("pay", "Record a payment, or match a bank statement CSV.", _cmd_pay)
     pay.add_argument("number", nargs="?", metavar="NUMBER", help="the invoice paid")

@@ -67,10 +67,12 @@ __all__ = [
     "Problem",
     "Register",
     "StoredDocument",
+    "StoredReminder",
     "chain_hash",
     "copy_register",
     "default_register_path",
     "init_register",
+    "reminder_chain",
 ]
 
 #: Environment variable that overrides the default register path.
@@ -319,6 +321,235 @@ def _stored(row: tuple[Any, ...]) -> StoredDocument:
     )
 
 
+# == Reminders (issue 8, part 3) ================================================
+#
+# Every reminder letter sent is a row of its own append-only table, with the
+# exact bytes of its PDF.  The rows form a hash chain of their own, apart from
+# the documents' chain: each row's ``chain`` is sha256(previous row's chain +
+# its canonical content), the content naming the PDF's SHA-256.  Triggers
+# refuse UPDATE and DELETE; ``verify`` names a changed, deleted or inserted
+# row.  The statements are plain SQL (TEXT, INTEGER, BLOB), so that a later
+# PostgreSQL register can take them over.
+
+_REMINDERS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS reminders (
+    id          INTEGER PRIMARY KEY,
+    buyer_kbo   TEXT NOT NULL,
+    level       INTEGER NOT NULL CHECK (level IN (1, 2)),
+    reminded_on TEXT NOT NULL,
+    invoices    TEXT NOT NULL,
+    amount_open TEXT NOT NULL,
+    content     TEXT NOT NULL,
+    pdf         BLOB NOT NULL,
+    pdf_sha256  TEXT NOT NULL,
+    prev_chain  TEXT NOT NULL,
+    chain       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reminders_buyer ON reminders (buyer_kbo, reminded_on);
+CREATE TRIGGER IF NOT EXISTS reminders_never_updated BEFORE UPDATE ON reminders
+BEGIN SELECT RAISE(ABORT, 'recorded reminders are never updated'); END;
+CREATE TRIGGER IF NOT EXISTS reminders_never_deleted BEFORE DELETE ON reminders
+BEGIN SELECT RAISE(ABORT, 'recorded reminders are never deleted'); END;
+"""
+
+_REMINDER_COLUMNS = ("id, buyer_kbo, level, reminded_on, invoices, amount_open, content, "
+                     "pdf_sha256, prev_chain, chain")
+#: The columns kept beside a reminder's content, and the content keys they copy.
+_REMINDER_INDEX: Final = ("buyer_kbo", "level", "reminded_on", "invoices", "amount_open")
+
+
+def reminder_chain(prev_chain: str, content: str) -> str:
+    """The chain value of a reminder row: sha256 of the previous value and its content.
+
+    >>> reminder_chain(GENESIS, "{}") == sha256((GENESIS + "{}").encode())
+    True
+    """
+    return sha256(f"{prev_chain}{content}".encode())
+
+
+def _reminder_index(record: dict[str, Any]) -> tuple[Any, ...]:
+    # What the columns hold, from the content: the numbers joined by spaces.
+    return (record["buyer_kbo"], record["level"], record["reminded_on"],
+            " ".join(record["invoices"]), record["amount_open"])
+
+
+@attrs.frozen
+class StoredReminder:
+    """A reminder letter as the register holds it.
+
+    Attributes:
+        id: the row's position in the reminders' chain (1, 2, ...).
+        buyer_kbo: the municipality reminded (10 digits).
+        level: 1 for a *herinnering*, 2 for an *aanmaning*.
+        reminded_on: the letter's date.
+        invoices: the invoice numbers the letter lists.
+        amount_open: the letter's total still open.
+        content: the canonical JSON of everything the letter says.
+        pdf_sha256: the SHA-256 of the letter's PDF.
+        prev_chain: the previous row's chain value.
+        chain: this row's chain value.
+    """
+
+    id: int
+    buyer_kbo: str
+    level: int
+    reminded_on: date
+    invoices: tuple[str, ...]
+    amount_open: Decimal
+    content: str = attrs.field(repr=False)
+    pdf_sha256: str = attrs.field(repr=False)
+    prev_chain: str = attrs.field(repr=False)
+    chain: str = attrs.field(repr=False)
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The recorded content, as a dict."""
+        loaded: dict[str, Any] = json.loads(self.content)
+        return loaded
+
+
+def _stored_reminder(row: tuple[Any, ...]) -> StoredReminder:
+    rid, kbo, level, on, invoices, amount, content, pdf_sha, prev, chain = row
+    return StoredReminder(int(rid), str(kbo), int(level), date.fromisoformat(on),
+                          tuple(str(invoices).split()), Decimal(amount), content, pdf_sha,
+                          prev, chain)
+
+
+class _ReminderStore:
+    """The reminders' part of :class:`Register` (its own table and chain)."""
+
+    _db: Connection
+    _in_transaction: bool
+
+    def _append_event(self, type_: str, number: str, buyer_kbo: str, amount: str) -> int:
+        raise NotImplementedError  # Register's
+
+    def _has_reminders_table(self) -> bool:
+        # A register opened read-only before its forward migration may lack it.
+        return self._db.has_table("reminders")
+
+    def reminders(self, buyer_kbo: str | None = None) -> list[StoredReminder]:
+        """Recorded reminder letters, of one buyer or of all, oldest first."""
+        if not self._has_reminders_table():
+            return []
+        rows = self._db.execute(
+            f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE (? IS NULL OR buyer_kbo = ?) "
+            "ORDER BY id", (buyer_kbo, buyer_kbo)).fetchall()
+        return [_stored_reminder(r) for r in rows]
+
+    def reminder_pdf(self, reminder_id: int) -> bytes:
+        """The exact bytes of a recorded reminder's PDF.
+
+        Raises:
+            InvalidValue: no reminder with that id.
+        """
+        row = (self._db.execute("SELECT pdf FROM reminders WHERE id = ?", (reminder_id,))
+               .fetchone() if self._has_reminders_table() else None)
+        if row is None:
+            raise InvalidValue("reminder", reminder_id, "is not in the register")
+        return bytes(row[0])
+
+    def latest_reminder_date(self) -> date | None:
+        """The date of the latest recorded reminder, if any."""
+        if not self._has_reminders_table():
+            return None
+        row = self._db.execute("SELECT reminded_on FROM reminders ORDER BY id DESC "
+                               "LIMIT 1").fetchone()
+        return None if row is None else date.fromisoformat(row[0])
+
+    def insert_reminder(self, record: dict[str, Any], *, pdf: bytes) -> StoredReminder:
+        """Record a reminder letter and its PDF, chained after the latest one.
+
+        ``record`` holds at least ``buyer_kbo``, ``level`` (1 or 2),
+        ``reminded_on`` (ISO date), ``invoices`` (the numbers) and
+        ``amount_open`` (a two-decimal string); the register adds the PDF's
+        SHA-256 before sealing it.  Must run inside :meth:`Register.transaction`.
+
+        Raises:
+            RegisterConflict: dated before the latest recorded reminder.
+        """
+        if not self._in_transaction:
+            raise RuntimeError("register writes must happen inside Register.transaction()")
+        latest = self.latest_reminder_date()
+        on = date.fromisoformat(record["reminded_on"])
+        if latest is not None and on < latest:
+            raise RegisterConflict("--as-of", on.isoformat(),
+                                   f"is before the latest recorded reminder "
+                                   f"({latest.isoformat()}); reminders are recorded in date "
+                                   f"order, so give {latest.isoformat()} or later")
+        pdf_sha = sha256(pdf)
+        content = canonical_json({**record, "pdf_sha256": pdf_sha})
+        row = self._db.execute("SELECT chain FROM reminders ORDER BY id DESC LIMIT 1").fetchone()
+        prev = GENESIS if row is None else str(row[0])
+        chain = reminder_chain(prev, content)
+        index = _reminder_index(record)
+        cursor = self._db.execute(
+            "INSERT INTO reminders (buyer_kbo, level, reminded_on, invoices, amount_open, "
+            "content, pdf, pdf_sha256, prev_chain, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*index, content, pdf, pdf_sha, prev, chain))
+        rid = int(cursor.lastrowid or 0)
+        self._append_event("reminder", f"R{rid:06d}", index[0], index[4])
+        return _stored_reminder((rid, *index, content, pdf_sha, prev, chain))
+
+    def verify_reminders(self) -> list[Problem]:
+        """Check the reminders' own hash chain, their columns and their PDFs.
+
+        A row changed, deleted or inserted behind the tool's back breaks the
+        chain or no longer matches its content; each problem names the
+        reminder by its id.
+        """
+        if not self._has_reminders_table():
+            return []
+        problems: list[Problem] = []
+        invoices = {str(n): str(k) for n, k in self._db.execute(
+            "SELECT number, buyer_kbo FROM documents WHERE type = 'invoice'")}
+        prev, previous_date, expected_id = GENESIS, "", 1
+        for row in self._db.execute(
+                "SELECT id, buyer_kbo, level, reminded_on, invoices, amount_open, content, "
+                "pdf, pdf_sha256, prev_chain, chain FROM reminders ORDER BY id").fetchall():
+            rid, content, pdf, pdf_sha, prev_chain, chain = (row[0], row[6], row[7], row[8],
+                                                             row[9], row[10])
+            name = f"reminder {rid}"
+            if rid != expected_id:
+                problems.append(Problem(name, None, f"reminder {expected_id} is missing "
+                                                    "(deleted behind the tool's back)"))
+            expected_id = rid + 1
+            if prev_chain != prev:
+                problems.append(Problem(name, None, "reminder chain broken: previous link "
+                                                    "does not match"))
+            if chain != reminder_chain(str(prev_chain), str(content)):
+                problems.append(Problem(name, None, "reminder chain broken: content or link "
+                                                    "altered"))
+            prev = str(chain)
+            try:
+                record = json.loads(content)
+                expected = _reminder_index(record)
+                sealed_pdf = record["pdf_sha256"]
+            except (ValueError, KeyError, TypeError):
+                problems.append(Problem(name, None, "content cannot be read"))
+                continue
+            problems.extend(Problem(name, None, f"column {column} was altered: it does not "
+                                                "match the recorded content")
+                            for column, actual, wanted in zip(_REMINDER_INDEX, row[1:6],
+                                                              expected, strict=True)
+                            if actual != wanted)
+            if not isinstance(pdf, bytes) or sha256(pdf) != sealed_pdf or pdf_sha != sealed_pdf:
+                problems.append(Problem(name, "pdf", "stored PDF does not match its recorded "
+                                                     "hash"))
+            if str(row[3]) < previous_date:
+                problems.append(Problem(name, None, "dated before the reminder recorded "
+                                                    "before it"))
+            previous_date = str(row[3])
+            for number in record["invoices"]:
+                if invoices.get(number) != record["buyer_kbo"]:
+                    problems.append(Problem(name, None, f"lists {number}, which is not an "
+                                                        "invoice of that buyer"))
+        return problems
+
+
+# == end of reminders ==========================================================
+
+
 def _initialise(db: sqlite3.Connection) -> None:
     """Set the pragmas and create the schema, waiting out a concurrent creator.
 
@@ -336,7 +567,7 @@ def _initialise(db: sqlite3.Connection) -> None:
                 db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA foreign_keys = ON")
-            db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\nCOMMIT;")
+            db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\n{_REMINDERS_SCHEMA}\nCOMMIT;")
             return
         except sqlite3.OperationalError as exc:
             if db.in_transaction:
@@ -346,9 +577,14 @@ def _initialise(db: sqlite3.Connection) -> None:
             time.sleep(0.02)
 
 
+#: The whole schema, as one SQLite script: what PostgreSQL gets translated and
+#: what ``register copy`` copies, table by table in this order.
+_ALL_SCHEMA: Final = _SCHEMA + _REMINDERS_SCHEMA
+
+
 def _missing_tables(db: Connection) -> list[str]:
     """The register's tables not yet in the PostgreSQL database."""
-    return [t for t in tables(_SCHEMA)
+    return [t for t in tables(_ALL_SCHEMA)
             if db.execute("SELECT to_regclass(?)", (t,)).fetchone()[0] is None]
 
 
@@ -357,9 +593,9 @@ def _initialise_postgres(db: PostgresConnection) -> None:
     db.begin_write()
     try:
         if _missing_tables(db):
-            for statement in postgres_ddl(_SCHEMA):
+            for statement in postgres_ddl(_ALL_SCHEMA):
                 db.run(statement)
-            grant_roles(db, tables(_SCHEMA))
+            grant_roles(db, tables(_ALL_SCHEMA))
     except AccessDenied as exc:
         db.rollback()
         raise AccessDenied(exc.field, exc.value,
@@ -372,7 +608,7 @@ def _initialise_postgres(db: PostgresConnection) -> None:
     db.commit()
 
 
-class Register:
+class Register(_ReminderStore):
     """An open register database.  Use as a context manager.
 
     Writes happen only inside :meth:`transaction`, which takes the database's
@@ -452,7 +688,7 @@ class Register:
 
     @classmethod
     def _open_postgres(cls, url: str, *, create: bool) -> Register:
-        db = connect_postgres(url, integer_keys(_SCHEMA))
+        db = connect_postgres(url, integer_keys(_ALL_SCHEMA))
         try:
             if _missing_tables(db):
                 if not create:
@@ -786,6 +1022,7 @@ class Register:
                 missing = sorted(set(range(1, max(seen) + 1)) - set(seen))
                 problems.append(Problem(None, None, f"series {series} is not gapless "
                                                     f"(missing counters {missing[:10]})"))
+        problems.extend(self.verify_reminders())
         return problems
 
 
@@ -844,7 +1081,7 @@ def init_register(location: str | Path) -> list[str]:
         db.begin_write()
         try:
             created = create_roles(db)
-            grant_roles(db, tables(_SCHEMA))
+            grant_roles(db, tables(_ALL_SCHEMA))
         except BaseException:
             db.rollback()
             raise
@@ -888,7 +1125,7 @@ def copy_register(source: str | Path, target: str | Path) -> CopyResult:
         (True, [])
     """
     with Register.open(source, create=False) as src, Register.open(target) as tgt:
-        names = tables(_SCHEMA)
+        names = tables(_ALL_SCHEMA)
         held = {t: int(tgt._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
                 for t in names}
         if any(held.values()):

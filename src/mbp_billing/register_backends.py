@@ -103,6 +103,8 @@ class Cursor(Protocol):
 
     def fetchall(self) -> list[Any]: ...
 
+    def __iter__(self) -> Iterator[Any]: ...
+
 
 class Connection(Protocol):
     """One open register database, SQLite or PostgreSQL."""
@@ -125,6 +127,8 @@ class Connection(Protocol):
     def notify(self, payload: str) -> None: ...
 
     def columns(self, table: str) -> list[str]: ...
+
+    def has_table(self, table: str) -> bool: ...
 
     def reset_keys(self) -> None: ...
 
@@ -167,6 +171,11 @@ class SqliteConnection:
     def columns(self, table: str) -> list[str]:
         """The column names of ``table``, in order."""
         return [str(r[1]) for r in self.raw.execute(f"PRAGMA table_info({table})")]
+
+    def has_table(self, table: str) -> bool:
+        """True when ``table`` exists."""
+        return self.raw.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                (table,)).fetchone() is not None
 
     def reset_keys(self) -> None:
         """Nothing to do: SQLite numbers rowids from the largest one present."""
@@ -299,6 +308,9 @@ class _PgCursor:
     def fetchall(self) -> list[Any]:
         return self._cursor.fetchall() if self._cursor.description else []
 
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
 
 class PostgresConnection:
     """A psycopg 3 connection that speaks the register's SQLite-style SQL.
@@ -385,6 +397,10 @@ class PostgresConnection:
                             "table_schema = current_schema() AND table_name = ? "
                             "ORDER BY ordinal_position", (table,)).fetchall()
         return [str(r[0]) for r in rows]
+
+    def has_table(self, table: str) -> bool:
+        """True when ``table`` exists in the schema the search path finds."""
+        return self.execute("SELECT to_regclass(?)", (table,)).fetchone()[0] is not None
 
     def reset_keys(self) -> None:
         """Move each identity sequence past the largest key (after rows copied with keys)."""
