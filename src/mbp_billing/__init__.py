@@ -16,6 +16,7 @@ verify     :func:`verify`
 ledger     :func:`build_ledger`, :func:`aging` (``--aging``),
            :func:`account_statement` (``--buyer``)
 pay        :meth:`Register.record_payment`, :func:`import_bank_lines`
+remind     :func:`remind` (letters: :class:`Reminder`, :func:`render_reminder_pdf`)
 ========== ===================================================
 
 >>> from datetime import date
@@ -29,6 +30,7 @@ from .agreement import Agreement, Amendment, parse_date
 from .analysis import charges_table, forecast, retiering, with_go_live
 from .audit import verify
 from .documents import CreditNote, Invoice, Line, structured_communication
+from .dunning import RemindResult, plan_reminders, remind
 from .einvoice import to_ubl
 from .errors import BillingError, InvalidValue, NotBillable, RegisterConflict
 from .examples import example_agreement, example_portfolio
@@ -41,7 +43,8 @@ from .portfolio import Portfolio, PortfolioEntry, PortfolioError, load_portfolio
 from .proration import billing_start, go_live_date, months_billed, prorated_amount
 from .receivables import AGING_BUCKETS, AccountStatement, Aging, account_statement, aging
 from .register import Register, default_register_path
-from .render import epc_qr_payload, render_pdf
+from .reminders import Reminder, ReminderLine
+from .render import epc_qr_payload, render_pdf, render_reminder_pdf
 from .runs import RunResult, run_portfolio
 from .schedule import Charge, EndPolicy, Schedule, Step, build_schedule, quote
 from .tables import Table
@@ -75,6 +78,9 @@ __all__ = [
     "PortfolioError",
     "Register",
     "RegisterConflict",
+    "RemindResult",
+    "Reminder",
+    "ReminderLine",
     "RunResult",
     "SELLER",
     "Schedule",
@@ -104,9 +110,12 @@ __all__ = [
     "months_billed",
     "parse_amount",
     "parse_date",
+    "plan_reminders",
     "prorated_amount",
     "quote",
+    "remind",
     "render_pdf",
+    "render_reminder_pdf",
     "retiering",
     "round_money",
     "run_portfolio",
