@@ -165,7 +165,7 @@ def _rows(location: Path | str) -> dict[str, list[tuple[Any, ...]]]:
     with raw_connection(location) as raw:
         return {t: [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
                     for row in raw.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()]
-                for t in ("documents", "files", "payments", "events")}
+                for t in ("documents", "files", "payments", "events", "reminders")}
 
 
 def test_copy_round_trips_a_ten_year_register(stub_render: None, postgres_url: str,
@@ -357,3 +357,25 @@ def test_ten_processes_issue_and_import_at_once(postgres_url: str, tmp_path: Pat
     assert subprocess.run([sys.executable, "-m", "mbp_billing", "verify", "--register",
                            postgres_url, "--out", str(out)], capture_output=True,
                           check=False).returncode == 0
+
+
+def test_reminders_on_postgresql_are_chained_announced_and_copied(postgres_url: str,
+                                                                  tmp_path: Path) -> None:
+    """remind on PostgreSQL: the letter is recorded, announced as an event, copied back intact."""
+    with Register.open(postgres_url) as reg:
+        issue_invoice(agreement(), 2024, issue_date=date(2024, 1, 5), register=reg)
+    code, out, err = run_cli(["remind", "--as-of", "2024-03-01", "--register", postgres_url,
+                              "--out", str(tmp_path / "letters"), "--json"])
+    assert code == 0, err
+    assert [r["level"] for r in json.loads(out)["reminders"]] == [1]
+    with Register.open(postgres_url) as reg:
+        [letter] = reg.reminders()
+        assert reg.reminder_pdf(letter.id)[:5] == b"%PDF-"
+        assert [(e.type, e.number, str(e.amount)) for e in reg.events()][-1] == (
+            "reminder", f"R{letter.id:06d}", str(letter.amount_open))
+        assert reg.verify() == []
+    back = tmp_path / "back.sqlite3"
+    assert copy_register(postgres_url, back).rows["reminders"] == 1
+    assert _rows(back) == _rows(postgres_url)
+    with Register.open(back) as reg:
+        assert reg.verify() == [] and reg.reminders()[0].chain == letter.chain

@@ -18,6 +18,7 @@ ledger     :func:`build_ledger`, :func:`aging` (``--aging``),
 pay        :meth:`Register.record_payment`, :func:`import_bank_lines`
 events     :meth:`Register.events`
 register   :func:`init_register`, :func:`copy_register`
+remind     :func:`remind` (letters: :class:`Reminder`, :func:`render_reminder_pdf`)
 ========== ===================================================
 
 >>> from datetime import date
@@ -31,6 +32,7 @@ from .agreement import Agreement, Amendment, parse_date
 from .analysis import charges_table, forecast, retiering, with_go_live
 from .audit import verify
 from .documents import CreditNote, Invoice, Line, structured_communication
+from .dunning import RemindResult, plan_reminders, remind
 from .einvoice import to_ubl
 from .errors import AccessDenied, BillingError, InvalidValue, NotBillable, RegisterConflict
 from .examples import example_agreement, example_portfolio
@@ -50,7 +52,8 @@ from .register import (
     default_register_path,
     init_register,
 )
-from .render import epc_qr_payload, render_pdf
+from .reminders import Reminder, ReminderLine
+from .render import epc_qr_payload, render_pdf, render_reminder_pdf
 from .runs import RunResult, run_portfolio
 from .schedule import Charge, EndPolicy, Schedule, Step, build_schedule, quote
 from .tables import Table
@@ -87,6 +90,9 @@ __all__ = [
     "PortfolioError",
     "Register",
     "RegisterConflict",
+    "RemindResult",
+    "Reminder",
+    "ReminderLine",
     "RunResult",
     "SELLER",
     "Schedule",
@@ -118,9 +124,12 @@ __all__ = [
     "months_billed",
     "parse_amount",
     "parse_date",
+    "plan_reminders",
     "prorated_amount",
     "quote",
+    "remind",
     "render_pdf",
+    "render_reminder_pdf",
     "retiering",
     "round_money",
     "run_portfolio",

@@ -23,6 +23,7 @@ import attrs
 from .agreement import Agreement, parse_date
 from .audit import verify
 from .documents import Invoice
+from .dunning import remind
 from .errors import BillingError, InvalidValue
 from .examples import example_agreement
 from .issuing import Issued, credit_invoice, issue_invoice
@@ -40,6 +41,7 @@ from .register import (
     init_register,
 )
 from .register_backends import ISSUER_ROLE, READER_ROLE, is_url
+from .reminders import DEFAULT_INTERVAL_DAYS
 from .runs import default_workers, run_portfolio
 from .schedule import Charge, EndPolicy, Step, build_schedule, quote
 from .term import termination
@@ -583,6 +585,52 @@ def _shown(location: Path | str) -> str:
     from .register_backends import redact
 
     return redact(location) if isinstance(location, str) else str(location)
+# -- remind -------------------------------------------------------------------
+
+#: Default output directory of reminder letters.
+DEFAULT_REMINDERS_OUT = Path("reminders")
+
+
+def _cmd_remind(args: argparse.Namespace, out: TextIO) -> int:
+    as_of: date = args.as_of
+    if as_of > args.today:
+        # A letter dated ahead would miss the payments still to come, and
+        # reminders are recorded in date order: a later date blocks earlier ones.
+        raise InvalidValue("--as-of", as_of.isoformat(),
+                           f"is after today ({args.today.isoformat()}); reminders are sent for "
+                           "what is overdue now; give today or an earlier date")
+    out_dir = Path(args.out) if args.out else DEFAULT_REMINDERS_OUT
+    with Register.open(_register_path(args), create=False) as register:
+        result = remind(register, as_of=as_of, out_dir=out_dir, locale=args.locale,
+                        interval_days=args.interval)
+    if args.json:
+        _dump(result.to_record(), out)
+        return 0
+    if not result.sent:
+        out.write(f"No reminder due on {as_of.isoformat()}.\n")
+    for sent in result.sent:
+        r = sent.reminder
+        out.write(f"{r.name} (level {r.level}) to {r.buyer.name} "
+                  f"({r.buyer.enterprise_number_display}): "
+                  f"{', '.join(line.number for line in r.lines)}; "
+                  f"{money_str(r.amount_open)} EUR open\n  {sent.pdf_path}\n")
+    for path in result.restored:
+        out.write(f"rewritten from the register: {path}\n")
+    for notice in result.after_notice:
+        state = ("expired: Art. 10 §3 allows dissolving the agreement" if notice.expired
+                 else "running")
+        out.write(f"AFTER NOTICE {notice.buyer_name} ({notice.buyer_kbo}): "
+                  f"{', '.join(notice.invoices)}; {money_str(notice.amount_open)} EUR open; "
+                  f"aanmaning of {notice.notice_on.isoformat()}, ten days to "
+                  f"{notice.deadline.isoformat()} {state}\n")
+    return 0
+
+
+def _interval(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"--interval {text!r} must be a whole number of days "
+                                         ">= 1")
+    return int(text)
 
 
 # -- parser -------------------------------------------------------------------
@@ -629,6 +677,16 @@ Exit code 0 when all is well, 1 when a problem is found (each is named).""",
   python -m mbp_billing pay --bank-csv statement.csv
 
 The bank CSV needs a header with date,amount,communication.""",
+    "remind": """examples:
+  python -m mbp_billing remind --as-of 2026-03-16
+  python -m mbp_billing remind --as-of 2026-03-16 --out reminders --json
+  python -m mbp_billing remind --as-of 2026-03-30 --interval 21 --locale fr_BE
+
+One letter per municipality with overdue invoices, at most one every
+--interval days: first a herinnering (level 1), then an aanmaning (level 2,
+the written notice of Art. 10 §3 of the agreement).  After the aanmaning no
+further letter is sent; the invoices are listed as AFTER NOTICE.  Letters are
+written to DIR/reminder-<enterprise number>-<date>.pdf and kept in the register.""",
     "term": """examples:
   python -m mbp_billing term --signed-on 2023-02-10 --notice-sent-on 2025-10-01
   python -m mbp_billing term --signed-on 2023-02-10 --notice-sent-on 2027-03-01 --json""",
@@ -786,6 +844,21 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("target", metavar="TO", help="a new file or an empty database")
     cp.add_argument("--json", action="store_true", help="print one JSON object")
     cp.set_defaults(handler=_cmd_register_copy)
+    rem = command("remind", "Write a reminder letter to each municipality with overdue "
+                            "invoices.", _cmd_remind)
+    rem.add_argument("--as-of", type=_date_arg("--as-of"), required=True, metavar="DATE",
+                     help="the day of the reminders: invoices overdue then (not after today)")
+    rem.add_argument("--register", metavar="PATH|URL",
+                     help="register database (default: $MBP_BILLING_REGISTER or "
+                          "./mbp-billing-register.sqlite3)")
+    rem.add_argument("--out", metavar="DIR", help="where to write the letters (default: "
+                                                  "reminders)")
+    rem.add_argument("--interval", type=_interval, default=DEFAULT_INTERVAL_DAYS,
+                     metavar="DAYS", help="least days between two letters to one "
+                                          f"municipality (default {DEFAULT_INTERVAL_DAYS})")
+    rem.add_argument("--locale", default="nl_BE", help="language of the letters "
+                                                       "(default nl_BE)")
+    rem.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 

@@ -617,7 +617,8 @@ class Register(_ReminderStore):
     :meth:`Register.open`.
 
     Args:
-        connection: an open SQLite connection to the register file.
+        connection: an open register connection (see register_backends), or a
+            bare SQLite connection to the register file.
         path: the register file.
 
     Examples:
@@ -636,8 +637,10 @@ class Register(_ReminderStore):
         (Decimal('3500.00'), 'manual')
     """
 
-    def __init__(self, connection: Connection, path: Path | str) -> None:
-        self._db = connection
+    def __init__(self, connection: Connection | sqlite3.Connection, path: Path | str) -> None:
+        # A bare SQLite connection (as before there were two backends) is wrapped.
+        self._db: Connection = (SqliteConnection(connection)
+                                if isinstance(connection, sqlite3.Connection) else connection)
         self.path = path
         self._in_transaction = False
 
