@@ -557,3 +557,19 @@ def test_any_sequence_of_issue_credit_pay_and_remind_adds_up(
                        Decimal("0.00"))
             assert account_statement(reg, kbo_).balance == owed
         assert reg.verify() == []
+
+
+def test_the_chasing_howto_runs_as_written(tmp_path: Path) -> None:
+    """Every `$` line of docs/howto/chase-unpaid.md exits 0, and its printed lines are true."""
+    from test_docs import DOCS, _run_console_blocks
+
+    page = DOCS / "howto" / "chase-unpaid.md"
+    assert _run_console_blocks(page, tmp_path) == []
+    assert sorted(p.name for p in (tmp_path / "reminders").iterdir()) == [
+        "reminder-0207123407-2023-08-20.pdf", "reminder-0207123407-2023-09-04.pdf"]
+    code, out, err = run_cli(["remind", "--as-of", "2023-09-20", "--register",
+                              str(tmp_path / "register.sqlite3"), "--out",
+                              str(tmp_path / "reminders")])
+    assert code == 0, err
+    shown = page.read_text(encoding="utf-8").split("```text\n", 1)[1].split("```", 1)[0]
+    assert out == shown
