@@ -57,13 +57,16 @@ def test_invoice_run_and_ledger_match(tmp_path: Path) -> None:
         again = mb.issue_invoice(mb.Agreement.from_toml(path), 2023, issue_date=date(2023, 7, 10),
                                  register=reg, out_dir=tmp_path / "out")
         assert {k: v for k, v in again.to_record().items() if k != "already_issued"} == \
-            {k: v for k, v in record.items() if k != "already_issued"}
+            {k: v for k, v in record.items() if k not in {"already_issued", "chain_head"}}
+        assert record["chain_head"] == reg.chain_head()
         portfolio = mb.load_portfolio(tmp_path)
         dry = mb.run_portfolio(portfolio, 2025, issue_date=date(2025, 1, 2), register=reg,
                                dry_run=True).to_record()
         ledger = mb.build_ledger(reg).to_records()
+        head = reg.chain_head()
     run_record = cli_json("run", str(tmp_path), "--through", "2025", "--date", "2025-01-02",
                           "--dry-run", "--register", str(register_path))
+    assert run_record.pop("chain_head") == head
     assert run_record == dry
     assert [(r["year"], r["kind"], r["amount"]) for r in run_record["issued"]] == [
         (2024, "annual", "7000.00"), (2025, "annual", "7000.00")]

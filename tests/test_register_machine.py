@@ -71,6 +71,7 @@ class RegisterMachine(RuleBasedStateMachine):
         self.invoices: dict[str, tuple[Key, Decimal]] = {}
         self.credited: dict[str, Decimal] = {}
         self.paid: dict[str, Decimal] = {}
+        self.payments: list[int] = []
         self.credit_notes: list[str] = []
 
     def open_register(self) -> Register:
@@ -151,8 +152,32 @@ class RegisterMachine(RuleBasedStateMachine):
         """Record a payment, possibly more than what is open."""
         number = data.draw(st.sampled_from(sorted(self.invoices)))
         amount = Decimal(cents) / 100
-        self.register.record_payment(number, amount, self.today)
+        if self.credited.get(number, Decimal("0.00")) >= self.invoices[number][1]:
+            # Nothing is due on a fully credited invoice: refused, nothing recorded.
+            try:
+                self.register.record_payment(number, amount, self.today)
+            except RegisterConflict:
+                return
+            raise AssertionError(f"a payment on fully credited {number} was recorded")
+        payment = self.register.record_payment(number, amount, self.today)
         self.paid[number] = self.paid.get(number, Decimal("0.00")) + amount
+        self.payments.append(payment.id)
+
+    @precondition(lambda self: bool(self.payments))
+    @rule(data=st.data())
+    def reverse(self, data: st.DataObject) -> None:
+        """Undo a payment with a recorded reversal; a second reversal is refused."""
+        pid = data.draw(st.sampled_from(self.payments))
+        [original] = [p for p in self.register.payments() if p.id == pid]
+        self.register.reverse_payment(pid, reason="booked by mistake", on=self.today)
+        self.paid[original.number] -= original.amount
+        self.payments.remove(pid)
+        try:
+            self.register.reverse_payment(pid, reason="again", on=self.today)
+        except RegisterConflict:
+            pass
+        else:
+            raise AssertionError("a payment was reversed twice")
 
     # -- invariants ----------------------------------------------------------------
 

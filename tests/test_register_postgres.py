@@ -165,7 +165,7 @@ def _rows(location: Path | str) -> dict[str, list[tuple[Any, ...]]]:
     with raw_connection(location) as raw:
         return {t: [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
                     for row in raw.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()]
-                for t in ("documents", "files", "payments", "events", "reminders")}
+                for t in ("documents", "files", "payments", "outputs", "events", "reminders")}
 
 
 def test_copy_round_trips_a_ten_year_register(stub_render: None, postgres_url: str,
@@ -188,7 +188,7 @@ def test_copy_round_trips_a_ten_year_register(stub_render: None, postgres_url: s
     for table in original:
         assert original[table] == returned[table], table
     assert there.rows == again.rows == {"documents": 130, "files": 260, "payments": 120,
-                                        "events": 250, "reminders": 0}
+                                        "events": 250, "reminders": 0, "outputs": 0}
 
 
 def test_copy_refuses_a_non_empty_target(stub_render: None, postgres_url: str,

@@ -44,6 +44,7 @@ from .register_backends import ISSUER_ROLE, READER_ROLE, is_url
 from .reminders import DEFAULT_INTERVAL_DAYS
 from .runs import default_workers, run_portfolio
 from .schedule import Charge, EndPolicy, Step, build_schedule, quote
+from .statements import import_statement, read_statement
 from .term import termination
 
 __all__ = ["main"]
@@ -322,8 +323,10 @@ def _document_date(args: argparse.Namespace) -> date:
     return when
 
 
-def _emit_issued(issued: Issued, args: argparse.Namespace, out: TextIO, noun: str) -> None:
+def _emit_issued(issued: Issued, args: argparse.Namespace, out: TextIO, noun: str,
+                 chain_head: str) -> None:
     record = issued.to_record()
+    record["chain_head"] = chain_head
     if args.json:
         _dump(record, out)
         return
@@ -339,6 +342,7 @@ def _emit_issued(issued: Issued, args: argparse.Namespace, out: TextIO, noun: st
     for path in (issued.pdf_path, issued.xml_path):
         if path is not None:
             out.write(f"  {path}\n")
+    out.write(f"  chain head {chain_head} (keep it outside the register)\n")
 
 
 def _cmd_invoice(args: argparse.Namespace, out: TextIO) -> int:
@@ -366,7 +370,8 @@ def _cmd_invoice(args: argparse.Namespace, out: TextIO) -> int:
         issued = issue_invoice(agreement, year, issue_date=issue_date, register=register,
                                out_dir=out_dir, locale=args.locale,
                                policy=EndPolicy(args.end_policy))
-    _emit_issued(issued, args, out, "Invoice")
+        head = register.chain_head()
+    _emit_issued(issued, args, out, "Invoice", head)
     return 0
 
 
@@ -376,7 +381,8 @@ def _cmd_credit(args: argparse.Namespace, out: TextIO) -> int:
         issued = credit_invoice(args.number, reason=args.reason, issue_date=issue_date,
                                 register=register, out_dir=Path(args.out) if args.out
                                 else DEFAULT_OUT, amount=args.amount, locale=args.locale)
-    _emit_issued(issued, args, out, "Credit note")
+        head = register.chain_head()
+    _emit_issued(issued, args, out, "Credit note", head)
     return 0
 
 
@@ -409,8 +415,9 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             out_dir=out_dir, dry_run=args.dry_run, policy=EndPolicy(args.end_policy),
             workers=args.workers, locale=args.locale, progress=_progress_bar(args.stderr),
             sync_files=args.sync_files)
+        head = register.chain_head()
     if args.json:
-        _dump(result.to_record(), out)
+        _dump({**result.to_record(), "chain_head": head}, out)
         return 0
     verb = "would issue" if result.dry_run else "issued"
     out.write(f"{len(portfolio)} agreements through {result.through}, dated "
@@ -427,16 +434,26 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         for row in totals:
             out.write(f"  {row['year']:<6}{row['tier'] or '-'!s:<6}{row['count']:>6}"
                       f"{row['amount']:>14}\n")
+    if not result.dry_run and (result.issued or result.credited):
+        out.write(f"Chain head {head}: keep it outside the register (e.g. in the run's "
+                  "e-mail) and check later with verify --expect-head\n")
     return 0
 
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
-    with Register.open(_register_path(args), create=False) as register:
-        problems = verify(register, Path(args.out) if args.out else DEFAULT_OUT)
+    with Register.open(_register_path(args), read_only=True) as register:
+        remembered = args.out is None and bool(register.outputs())
+        # Without --out: the folders the register wrote to; a register that
+        # remembers none (made by the previous version) is checked against
+        # the default folder, as before.
+        out_dir = Path(args.out) if args.out else None if remembered else DEFAULT_OUT
+        problems = verify(register, out_dir, expect_head=args.expect_head,
+                          remembered=remembered)
         count = len(register.file_hashes())
+        head = register.chain_head()
     if args.json:
-        _dump({"documents": count, "problems": [str(p) for p in problems],
-               "ok": not problems}, out)
+        _dump({"ok": not problems, "documents": count, "chain_head": head,
+               "problems": [str(p) for p in problems]}, out)
     elif problems:
         out.writelines(f"PROBLEM {p}\n" for p in problems)
         out.write(f"{len(problems)} problem(s) in {count} document(s)\n")
@@ -448,7 +465,7 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
     fmt = _ledger_format(args)
-    with Register.open(_register_path(args), create=False) as register:
+    with Register.open(_register_path(args), read_only=True) as register:
         if args.aging or args.buyer is not None:
             return _receivables(register, args, fmt, out)
         ledger = build_ledger(register, as_of=args.as_of)
@@ -493,43 +510,99 @@ def _receivables(register: Register, args: argparse.Namespace, fmt: str | None,
     return 0
 
 
+def _read_input(option: str, path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidValue(option, str(path), f"cannot be read ({exc.strerror})") from None
+
+
+def _pay_statement(args: argparse.Namespace, register: Register, out: TextIO) -> int:
+    path = Path(args.statement)
+    statement = read_statement(_read_input("--statement", path), path.name)
+    result = import_statement(register, statement, source=path.name, as_of=args.today)
+    if args.json:
+        _dump(result.to_record(), out)
+        return 0
+    out.write(f"{statement.format} statement {statement.number} of "
+              f"{statement.date.isoformat()}: {len(result.recorded)} payment(s) recorded, "
+              f"{result.already_recorded} already recorded, {len(result.unmatched)} unmatched, "
+              f"{result.ignored} ignored (debits, returns, reversals)\n")
+    out.writelines(f"  paid {number} {money_str(amount)} EUR on {when.isoformat()}\n"
+                   for number, amount, when in result.recorded)
+    out.writelines(f"  UNMATCHED {e.booked_on.isoformat()} {money_str(e.amount)} EUR "
+                   f"{e.shown_communication()!r} from {e.name or '?'}: {why}\n"
+                   for e, why in result.unmatched)
+    out.write(f"  chain head {result.chain_head}\n")
+    return 0
+
+
+def _pay_csv(args: argparse.Namespace, register: Register, out: TextIO) -> int:
+    path = Path(args.bank_csv)
+    try:
+        text = _read_input("--bank-csv", path).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidValue("--bank-csv", str(path),
+                           "is not UTF-8 text; export the statement as UTF-8 CSV") from None
+    result = import_bank_lines(register, text, source=path.name, as_of=args.today)
+    if args.json:
+        _dump(result.to_record(), out)
+    else:
+        out.write(f"{len(result.matched)} payment(s) recorded, "
+                  f"{len(result.already_recorded)} already recorded, "
+                  f"{len(result.unmatched)} unmatched\n")
+        out.writelines(f"  line {n}: {why}\n" for n, why in result.unmatched)
+    return 0
+
+
 def _cmd_pay(args: argparse.Namespace, out: TextIO) -> int:
+    doors = [name for name, given in (("NUMBER", bool(args.number)),
+                                      ("--bank-csv", args.bank_csv is not None),
+                                      ("--statement", args.statement is not None),
+                                      ("--reverse", args.reverse is not None)) if given]
+    if len(doors) > 1:
+        raise InvalidValue("pay", " ".join(doors), "give one of NUMBER --amount, --bank-csv, "
+                                                    "--statement or --reverse, not several")
+    if args.reason is not None and args.reverse is None:
+        raise InvalidValue("--reason", args.reason, "only applies with --reverse ID")
+    if args.amount is not None and not args.number:
+        raise InvalidValue("--amount", str(args.amount), "give the invoice NUMBER it pays")
     with Register.open(_register_path(args), create=False) as register:
+        if args.statement is not None:
+            return _pay_statement(args, register, out)
         if args.bank_csv is not None:
-            if args.number or args.amount is not None:
-                raise InvalidValue("--bank-csv", args.bank_csv,
-                                   "give either NUMBER --amount --date or --bank-csv, not both")
-            path = Path(args.bank_csv)
-            try:
-                text = path.read_text(encoding="utf-8-sig")
-            except OSError as exc:
-                raise InvalidValue("--bank-csv", str(path),
-                                   f"cannot be read ({exc.strerror})") from None
-            except UnicodeDecodeError:
-                raise InvalidValue("--bank-csv", str(path),
-                                   "is not UTF-8 text; export the statement as UTF-8 CSV") \
-                    from None
-            result = import_bank_lines(register, text, source=path.name)
+            return _pay_csv(args, register, out)
+        if args.reverse is not None:
+            if args.reason is None:
+                raise InvalidValue("--reverse", args.reverse,
+                                   "give --reason TEXT: why the payment is undone")
+            payment = register.reverse_payment(args.reverse, reason=args.reason,
+                                               on=args.date or args.today)
+            head = register.chain_head()
+            record = {**payment.to_record(), "chain_head": head}
             if args.json:
-                _dump(result.to_record(), out)
+                _dump(record, out)
             else:
-                out.write(f"{len(result.matched)} payment(s) recorded, "
-                          f"{len(result.already_recorded)} already recorded, "
-                          f"{len(result.unmatched)} unmatched\n")
-                out.writelines(f"  line {n}: {why}\n" for n, why in result.unmatched)
+                out.write(f"Payment {args.reverse} reversed by payment {payment.id} "
+                          f"({record['amount']} EUR on {record['paid_on']} against "
+                          f"{payment.number}): {payment.reason}\n")
             return 0
         if not args.number or args.amount is None:
             raise InvalidValue("NUMBER", args.number,
-                               "give an invoice number with --amount (and --date), or --bank-csv")
-        paid_on = _document_date(args)
-        payment = register.record_payment(args.number, args.amount, paid_on, source="manual")
-    record = {"number": payment.number, "amount": money_str(payment.amount),
-              "paid_on": payment.paid_on.isoformat()}
+                               "give an invoice number with --amount (and --date), "
+                               "--statement FILE or --bank-csv FILE")
+        paid_on = args.date or args.today
+        # Money cannot arrive in the future: today is the latest payment date.
+        payment = register.record_payment(args.number, args.amount, paid_on, source="manual",
+                                          as_of=args.today)
+        head = register.chain_head()
+    record = {"id": payment.id, "number": payment.number, "amount": money_str(payment.amount),
+              "paid_on": payment.paid_on.isoformat(), "chain_head": head}
     if args.json:
         _dump(record, out)
     else:
         out.write(f"Payment of {record['amount']} EUR on {record['paid_on']} recorded "
-                  f"against {payment.number}\n")
+                  f"against {payment.number} (payment {payment.id})\n")
     return 0
 
 
@@ -663,6 +736,7 @@ Asking again for the same year returns the invoice already issued.""",
     "verify": """examples:
   python -m mbp_billing verify
   python -m mbp_billing verify --register /srv/mbp/register.sqlite3 --out /srv/mbp/invoices
+  python -m mbp_billing verify --expect-head 3f1c...e9 --json
 
 Exit code 0 when all is well, 1 when a problem is found (each is named).""",
     "ledger": """examples:
@@ -674,9 +748,14 @@ Exit code 0 when all is well, 1 when a problem is found (each is named).""",
   python -m mbp_billing ledger --buyer BE0207123407 --as-of 2026-03-31 --format csv""",
     "pay": """examples:
   python -m mbp_billing pay F000012 --amount 7000.00 --date 2026-01-20
+  python -m mbp_billing pay --statement 2026-01-20.cod --json
+  python -m mbp_billing pay --statement camt053-2026-01-20.xml
   python -m mbp_billing pay --bank-csv statement.csv
+  python -m mbp_billing pay --reverse 7 --reason "booked on the wrong invoice"
 
-The bank CSV needs a header with date,amount,communication.""",
+Only credits on EV DV's account BE86 3751 1175 0850 pay invoices, matched by
+structured communication; each bank entry is recorded once, however often the
+statement is imported.  The bank CSV needs a header with date,amount,communication.""",
     "remind": """examples:
   python -m mbp_billing remind --as-of 2026-03-16
   python -m mbp_billing remind --as-of 2026-03-16 --out reminders --json
@@ -789,7 +868,11 @@ def build_parser() -> argparse.ArgumentParser:
     v = command("verify", "Check the register's hash chain, numbering and files.", _cmd_verify)
     v.add_argument("--register", metavar="PATH|URL", help="register database")
     v.add_argument("--out", metavar="DIR", help="folder with the PDF and XML files "
-                                                "(default: invoices)")
+                                                "(default: every folder the register wrote "
+                                                "to, else invoices)")
+    v.add_argument("--expect-head", metavar="HASH", type=_head_arg,
+                   help="a chain head printed by an earlier command: exit 1 unless the "
+                        "register still contains it")
     v.add_argument("--json", action="store_true", help="print one JSON object")
 
     led = command("ledger", "Export every document, with open and overdue amounts.", _cmd_ledger)
@@ -808,12 +891,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="statement of account of one municipality: every document, "
                           "payment and reminder with the running balance")
 
-    pay = command("pay", "Record a payment, or match a bank statement CSV.", _cmd_pay)
+    pay = command("pay", "Record a payment, import a bank statement, or reverse a payment.",
+                  _cmd_pay)
     pay.add_argument("number", nargs="?", metavar="NUMBER", help="the invoice paid")
     pay.add_argument("--amount", type=_amount_arg, metavar="AMOUNT")
     pay.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
-                     help="payment date (default: today)")
+                     help="payment (or reversal) date (default: today; never later)")
+    pay.add_argument("--statement", metavar="FILE",
+                     help="a bank statement: CODA 2.x or camt.053 XML (format read from the "
+                          "content)")
     pay.add_argument("--bank-csv", metavar="FILE", help="bank lines: date,amount,communication")
+    pay.add_argument("--reverse", type=_payment_id, metavar="ID",
+                     help="undo payment ID (recorded by mistake) with a recorded reversal")
+    pay.add_argument("--reason", help="with --reverse: why the payment is undone")
     pay.add_argument("--register", metavar="PATH|URL", help="register database")
     pay.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -870,6 +960,20 @@ def _sequence(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"--since {text!r} must be a whole number >= 0")
     return int(text)
+
+
+def _payment_id(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"--reverse {text!r} must be a payment id such as 3 "
+                                         "(see ledger)")
+    return int(text)
+
+
+def _head_arg(text: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{64}", text.strip().lower()):
+        raise argparse.ArgumentTypeError(f"--expect-head {text!r} must be the 64 hexadecimal "
+                                         "digits of a chain_head")
+    return text.strip().lower()
 
 
 def _workers(text: str) -> int:

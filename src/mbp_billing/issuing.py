@@ -244,7 +244,8 @@ def write_files(register: Register, number: str, out_dir: Path, *, sync: bool = 
     cut cannot lose it); without, the register, which is always synced, stays
     the durable copy and the files can be rewritten from it byte for byte.
     ``files`` passes the PDF and UBL bytes a caller has just recorded, which
-    saves reading them back from the register.
+    saves reading them back from the register.  The register remembers
+    the folder (see :meth:`Register.outputs`), so ``verify`` checks it.
 
     Raises:
         RegisterConflict: a file of that name exists with other content.
@@ -263,6 +264,8 @@ def write_files(register: Register, number: str, out_dir: Path, *, sync: bool = 
             "--out", str(out_dir),
             f"cannot be written ({exc.strerror}); {number} is issued and kept in the register: "
             "ask again with a writable --out to write its files") from None
+    # The register remembers the folder, so that verify checks it later.
+    register.remember_output(number, out_dir)
     return pdf_path, xml_path
 
 

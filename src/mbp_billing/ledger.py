@@ -283,6 +283,7 @@ class BankImport:
     matched: tuple[tuple[int, str, Decimal], ...]
     already_recorded: tuple[int, ...]
     unmatched: tuple[tuple[int, str], ...]
+    chain_head: str | None = None
 
     def to_record(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -291,25 +292,33 @@ class BankImport:
                         for n, num, a in self.matched],
             "already_recorded": list(self.already_recorded),
             "unmatched": [{"line": n, "why": why} for n, why in self.unmatched],
+            "chain_head": self.chain_head,
         }
 
 
 _BANK_COLUMNS: Final = ("date", "amount", "communication")
 
 
-def import_bank_lines(register: Register, csv_text: str, *, source: str = "bank") -> BankImport:
+def import_bank_lines(register: Register, csv_text: str, *, source: str = "bank",
+                      as_of: date | None = None) -> BankImport:
     """Record the payments of a bank statement CSV, matched by structured communication.
 
     The CSV has a header with at least ``date``, ``amount`` and
     ``communication``.  A line whose communication is no valid structured
-    communication of an issued invoice is reported as unmatched; a line
-    recorded before (same invoice, date, amount and communication) is not
-    recorded twice.  Every line is checked before any is recorded.
+    communication of an issued invoice is reported as unmatched, and so is
+    one that pays a fully credited invoice, is dated before its invoice or
+    after ``as_of``.  Each line is one bank entry: the n-th of identical
+    lines (same date, amount and communication) is the same entry in every
+    import, so importing the file again (even at the same time from another
+    process: the check runs inside the write transaction) records nothing
+    new, while two identical transfers in one file are two payments.  Every
+    line is checked before any is recorded.
 
     Args:
         register: the register that holds the invoices.
         csv_text: the bank lines as CSV text with a header row.
         source: recorded with each payment, e.g. the statement's name.
+        as_of: today; a line dated later is reported, not recorded.
 
     Returns:
         The :class:`BankImport`: lines matched, recorded before, and unmatched.
@@ -347,13 +356,17 @@ def import_bank_lines(register: Register, csv_text: str, *, source: str = "bank"
         if d.type == "invoice":
             doc = d.document
             by_communication[getattr(doc, "structured_communication", "")] = d.number
-    parsed: list[tuple[int, str, date, Decimal, str]] = []
+    parsed: list[tuple[int, str, date, Decimal, str, str]] = []
     unmatched: list[tuple[int, str]] = []
+    seen: Counter[tuple[date, Decimal, str]] = Counter()
     for row in reader:
         line = reader.line_num
         when = parse_date(row["date"] or "", f"line {line} date")
         amount = parse_amount(row["amount"] or "", f"line {line} amount")
         digits = re.sub(r"\D", "", row["communication"] or "")
+        seen[(when, amount, digits)] += 1
+        entry = (f"csv|{when.isoformat()}|{money_str(amount)}|{digits}|"
+                 f"{seen[(when, amount, digits)]}")
         if not ogm_vcs.is_valid(digits):
             unmatched.append((line, f"{row['communication']!r} is no structured communication"))
             continue
@@ -361,19 +374,40 @@ def import_bank_lines(register: Register, csv_text: str, *, source: str = "bank"
         if number is None:
             unmatched.append((line, f"{row['communication']!r} matches no issued invoice"))
             continue
-        parsed.append((line, number, when, amount, digits))
-    # Each recorded payment accounts for one identical line: importing the
-    # same statement twice records nothing new, while two identical
-    # transfers in one statement are two payments.
-    recorded = Counter((p.number, p.paid_on, p.amount, p.reference) for p in register.payments())
+        if as_of is not None and when > as_of:
+            unmatched.append((line, f"dated {when.isoformat()}, after today "
+                                    f"({as_of.isoformat()})"))
+            continue
+        parsed.append((line, number, when, amount, digits, entry))
     matched: list[tuple[int, str, Decimal]] = []
     again: list[int] = []
     with register.transaction():
-        for line, number, when, amount, digits in parsed:
-            if recorded[(number, when, amount, digits)] > 0:
-                recorded[(number, when, amount, digits)] -= 1
+        # Read inside the write lock: a concurrent import of the same file
+        # has either committed (its entries are seen) or not started.
+        legacy = Counter((p.number, p.paid_on, p.amount, p.reference)
+                         for p in register.payments() if p.entry is None and p.reverses is None
+                         and p.source != "manual")
+        for line, number, when, amount, digits, entry in parsed:
+            if register.entry_recorded(entry):
                 again.append(line)
                 continue
-            register.record_payment(number, amount, when, reference=digits, source=source)
+            if legacy[(number, when, amount, digits)] > 0:
+                # Recorded by the previous version, which kept no entry identity.
+                legacy[(number, when, amount, digits)] -= 1
+                again.append(line)
+                continue
+            stored = register.get(number)
+            if when < stored.issue_date:
+                unmatched.append((line, f"dated before invoice {number} of "
+                                        f"{stored.issue_date.isoformat()}"))
+                continue
+            if register.credited_total(number) >= stored.amount:
+                unmatched.append((line, f"pays {number}, which is fully credited: a refund "
+                                        "is due"))
+                continue
+            register.record_payment(number, amount, when, reference=digits, source=source,
+                                    entry=entry)
             matched.append((line, number, amount))
-    return BankImport(tuple(matched), tuple(again), tuple(unmatched))
+        head = register.chain_head()
+    unmatched.sort()
+    return BankImport(tuple(matched), tuple(again), tuple(unmatched), head)

@@ -3,8 +3,18 @@
 It numbers documents from gapless ascending sequences (one per series, never
 restarting), keeps each issued document with the exact bytes of its PDF and
 UBL renderings, chains every document's hash to the previous one so that any
-later change is evident, and records payments.  Issued documents are never
-updated or deleted: triggers in the database refuse it.
+later change is evident, and records payments.  Issued documents and
+payments are never updated or deleted: triggers in the database refuse it.
+Documents and payments share one hash chain: each new row's ``prev_chain``
+is the chain value of the row written before it, whatever its table, so
+``verify`` names a row changed, deleted or inserted behind the tool's back,
+and a head kept outside the register (``chain_head``) shows truncation.
+
+Schema versions: a register records its version in ``schema_version``
+(none: version 1, the first release).  Reading never changes a register;
+the first write migrates it forward by the ordered steps in
+``_MIGRATIONS``, each in the write's own transaction.  History is never
+rewritten: documents keep their rows and chain values.
 
 Concurrency: WAL journal, ``BEGIN IMMEDIATE`` for every write (a second
 writer waits, up to the busy timeout), so two processes numbering at the
@@ -41,7 +51,7 @@ from .documents import (
     format_number,
 )
 from .errors import AccessDenied, InvalidValue, RegisterConflict
-from .money import money_str
+from .money import money_str, parse_amount
 from .register_backends import (
     Connection,
     PostgresConnection,
@@ -61,6 +71,7 @@ __all__ = [
     "EVENT_TYPES",
     "GENESIS",
     "REGISTER_ENV",
+    "SCHEMA_VERSION",
     "CopyResult",
     "Event",
     "Payment",
@@ -72,6 +83,7 @@ __all__ = [
     "copy_register",
     "default_register_path",
     "init_register",
+    "payment_chain_hash",
     "reminder_chain",
 ]
 
@@ -122,6 +134,19 @@ CREATE TABLE IF NOT EXISTS payments (
     reference TEXT,
     source    TEXT NOT NULL
 );
+CREATE TRIGGER IF NOT EXISTS documents_never_updated BEFORE UPDATE ON documents
+BEGIN SELECT RAISE(ABORT, 'issued documents are never updated (R12)'); END;
+CREATE TRIGGER IF NOT EXISTS documents_never_deleted BEFORE DELETE ON documents
+BEGIN SELECT RAISE(ABORT, 'issued documents are never deleted (R12)'); END;
+CREATE TRIGGER IF NOT EXISTS files_never_updated BEFORE UPDATE ON files
+BEGIN SELECT RAISE(ABORT, 'issued files are never updated (R12)'); END;
+CREATE TRIGGER IF NOT EXISTS files_never_deleted BEFORE DELETE ON files
+BEGIN SELECT RAISE(ABORT, 'issued files are never deleted (R12)'); END;
+"""
+
+# The events outbox (issue 10): one row per fact, appended in the fact's own
+# transaction; ``sequence`` is gapless (MAX + 1 under the write lock).
+_EVENTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     sequence  INTEGER PRIMARY KEY,
     type      TEXT NOT NULL CHECK (type IN ('invoice', 'credit_note', 'payment', 'reminder')),
@@ -134,14 +159,6 @@ CREATE TRIGGER IF NOT EXISTS events_never_updated BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'events are never updated'); END;
 CREATE TRIGGER IF NOT EXISTS events_never_deleted BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are never deleted'); END;
-CREATE TRIGGER IF NOT EXISTS documents_never_updated BEFORE UPDATE ON documents
-BEGIN SELECT RAISE(ABORT, 'issued documents are never updated (R12)'); END;
-CREATE TRIGGER IF NOT EXISTS documents_never_deleted BEFORE DELETE ON documents
-BEGIN SELECT RAISE(ABORT, 'issued documents are never deleted (R12)'); END;
-CREATE TRIGGER IF NOT EXISTS files_never_updated BEFORE UPDATE ON files
-BEGIN SELECT RAISE(ABORT, 'issued files are never updated (R12)'); END;
-CREATE TRIGGER IF NOT EXISTS files_never_deleted BEFORE DELETE ON files
-BEGIN SELECT RAISE(ABORT, 'issued files are never deleted (R12)'); END;
 """
 
 #: The kinds of fact an event announces.
@@ -153,6 +170,90 @@ _CLOCK: Final = {
     "postgresql": "to_char(transaction_timestamp() AT TIME ZONE 'UTC', "
                   "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
 }
+
+#: The schema version this code writes; see ``_MIGRATIONS``.
+SCHEMA_VERSION: Final = 3
+
+# Version 2: payments sealed in the hash chain, append-only, each bank entry
+# once (``entry``), reversals instead of deletions; the output folders each
+# document was written to.  Plain SQL that PostgreSQL also runs, except the
+# trigger bodies.  Sealing the payments recorded before (``_seal_legacy``)
+# happens between the columns and the triggers.
+_V2_COLUMNS = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY);
+ALTER TABLE payments ADD COLUMN entry TEXT;
+ALTER TABLE payments ADD COLUMN reverses INTEGER REFERENCES payments (id);
+ALTER TABLE payments ADD COLUMN reason TEXT;
+ALTER TABLE payments ADD COLUMN content_hash TEXT;
+ALTER TABLE payments ADD COLUMN prev_chain TEXT;
+ALTER TABLE payments ADD COLUMN chain TEXT;
+CREATE UNIQUE INDEX IF NOT EXISTS payments_entry ON payments (entry);
+CREATE UNIQUE INDEX IF NOT EXISTS payments_reverses ON payments (reverses);
+CREATE INDEX IF NOT EXISTS payments_prev ON payments (prev_chain);
+CREATE INDEX IF NOT EXISTS payments_number ON payments (number);
+CREATE INDEX IF NOT EXISTS documents_prev ON documents (prev_chain);
+CREATE TABLE IF NOT EXISTS outputs (
+    number TEXT NOT NULL REFERENCES documents (number),
+    folder TEXT NOT NULL,
+    PRIMARY KEY (number, folder)
+);
+"""
+_V2_TRIGGERS = """
+CREATE TRIGGER IF NOT EXISTS payments_never_updated BEFORE UPDATE ON payments
+BEGIN SELECT RAISE(ABORT, 'recorded payments are never updated; record a reversal'); END;
+CREATE TRIGGER IF NOT EXISTS payments_never_deleted BEFORE DELETE ON payments
+BEGIN SELECT RAISE(ABORT, 'recorded payments are never deleted; record a reversal'); END;
+CREATE TRIGGER IF NOT EXISTS outputs_never_updated BEFORE UPDATE ON outputs
+BEGIN SELECT RAISE(ABORT, 'output folders are never updated'); END;
+CREATE TRIGGER IF NOT EXISTS outputs_never_deleted BEFORE DELETE ON outputs
+BEGIN SELECT RAISE(ABORT, 'output folders are never deleted'); END;
+"""
+
+_PAYMENT_COLUMNS: Final = ("id, number, amount, paid_on, reference, source, entry, reverses, "
+                           "reason, content_hash, prev_chain, chain")
+_PAYMENT_COLUMNS_V1: Final = ("id, number, amount, paid_on, reference, source, NULL, NULL, "
+                              "NULL, NULL, NULL, NULL")
+
+
+def _statements(script: str) -> list[str]:
+    # Split a DDL script into statements, keeping trigger bodies whole.
+    out: list[str] = []
+    current = ""
+    for line in script.strip().splitlines():
+        current += line + "\n"
+        if line.rstrip().endswith(";") and (not current.lstrip().upper().startswith(
+                "CREATE TRIGGER") or line.rstrip().upper().endswith("END;")):
+            out.append(current.strip())
+            current = ""
+    return out
+
+
+def _run_ddl(db: Connection | sqlite3.Connection, script: str) -> None:
+    # SQLite runs the statements as written; PostgreSQL gets them translated.
+    if isinstance(db, PostgresConnection):
+        for statement in postgres_ddl(script):
+            db.run(statement)
+    else:
+        for statement in _statements(script):
+            db.execute(statement)
+
+
+def _migrate_to_2(db: Connection | sqlite3.Connection) -> None:
+    _run_ddl(db, _V2_COLUMNS)
+    _seal_legacy(db)
+    _run_ddl(db, _V2_TRIGGERS)
+
+
+def _migrate_to_3(db: Connection | sqlite3.Connection) -> None:
+    # Version 3: the events outbox and the reminders table (issue 10, issue 8).
+    # Events start with the facts recorded from then on; earlier ones are in
+    # documents() and payments().
+    _run_ddl(db, _EVENTS_SCHEMA + _REMINDERS_SCHEMA)
+
+
+#: Ordered forward steps: ``(version reached, step)``; each runs inside the
+#: write transaction that first meets an older register.
+_MIGRATIONS: Final = ((2, _migrate_to_2), (3, _migrate_to_3))
 
 
 def default_register_path(environ: dict[str, str] | None = None) -> Path:
@@ -227,7 +328,19 @@ class StoredDocument:
 
 @attrs.frozen
 class Payment:
-    """A payment recorded against an invoice."""
+    """A payment recorded against an invoice, or the reversal of one.
+
+    Attributes:
+        id: the payment's row number in the register.
+        number: the invoice paid.
+        amount: what was received; negative for a reversal.
+        paid_on: the day the money arrived (or the reversal's date).
+        reference: the structured communication it carried, if any.
+        source: where it came from: ``manual``, a statement or CSV name.
+        entry: the bank entry's identity; one payment per bank entry.
+        reverses: for a reversal, the id of the payment it undoes.
+        reason: for a reversal, why.
+    """
 
     id: int
     number: str
@@ -235,6 +348,69 @@ class Payment:
     paid_on: date
     reference: str | None
     source: str
+    entry: str | None = None
+    reverses: int | None = None
+    reason: str | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-ready form; also the content sealed in the hash chain."""
+        return {
+            "id": self.id, "number": self.number, "amount": money_str(self.amount),
+            "paid_on": self.paid_on.isoformat(), "reference": self.reference,
+            "source": self.source, "entry": self.entry, "reverses": self.reverses,
+            "reason": self.reason,
+        }
+
+
+def _payment_content_hash(row: tuple[Any, ...]) -> str:
+    # Hash the stored text of the columns, not a parse of it, so that any
+    # change to a column (even one that parses to the same value) shows.
+    names = ("id", "number", "amount", "paid_on", "reference", "source", "entry", "reverses",
+             "reason")
+    return sha256(canonical_json(dict(zip(names, row[:9], strict=True))).encode())
+
+
+def payment_chain_hash(prev_chain: str, content_hash: str) -> str:
+    """The chain value of a payment: it seals its content and predecessor."""
+    return sha256(f"{prev_chain}|payment|{content_hash}".encode())
+
+
+def _payment(row: tuple[Any, ...]) -> Payment:
+    return Payment(int(row[0]), str(row[1]), Decimal(row[2]), date.fromisoformat(row[3]),
+                   row[4], str(row[5]), row[6], None if row[7] is None else int(row[7]), row[8])
+
+
+def _chain_head(db: Connection | sqlite3.Connection, version: int) -> str:
+    """The chain value of the row written last, in any chained table."""
+    doc = db.execute("SELECT chain FROM documents ORDER BY seq DESC LIMIT 1").fetchone()
+    if version < 2:
+        return GENESIS if doc is None else str(doc[0])
+    pay = db.execute("SELECT chain FROM payments WHERE chain IS NOT NULL "
+                     "ORDER BY id DESC LIMIT 1").fetchone()
+    candidates = [str(r[0]) for r in (doc, pay) if r is not None]
+    for chain in candidates:
+        followed = db.execute(
+            "SELECT 1 FROM documents WHERE prev_chain = ? UNION ALL "
+            "SELECT 1 FROM payments WHERE prev_chain = ?", (chain, chain)).fetchone()
+        if followed is None:
+            return chain
+    return candidates[-1] if candidates else GENESIS
+
+
+def _seal_legacy(db: Connection | sqlite3.Connection) -> None:
+    """Seal the payments a version-1 register holds, after its last document.
+
+    Their values are unchanged; only the seal columns (new in version 2) are
+    filled, once, before the triggers that forbid updates exist.
+    """
+    prev = _chain_head(db, 1)
+    rows = db.execute(f"SELECT {_PAYMENT_COLUMNS_V1} FROM payments ORDER BY id").fetchall()
+    for row in rows:
+        content_hash = _payment_content_hash(row)
+        chain = payment_chain_hash(prev, content_hash)
+        db.execute("UPDATE payments SET content_hash = ?, prev_chain = ?, chain = ? "
+                   "WHERE id = ?", (content_hash, prev, chain, row[0]))
+        prev = chain
 
 
 @attrs.frozen
@@ -567,7 +743,13 @@ def _initialise(db: sqlite3.Connection) -> None:
                 db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA foreign_keys = ON")
-            db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\n{_REMINDERS_SCHEMA}\nCOMMIT;")
+            db.execute("BEGIN IMMEDIATE")
+            if "documents" not in _tables(db):
+                # A new register is made at the current version at once.
+                for statement in _statements(_SCHEMA):
+                    db.execute(statement)
+                _migrate(db)
+            db.execute("COMMIT")
             return
         except sqlite3.OperationalError as exc:
             if db.in_transaction:
@@ -577,25 +759,25 @@ def _initialise(db: sqlite3.Connection) -> None:
             time.sleep(0.02)
 
 
-#: The whole schema, as one SQLite script: what PostgreSQL gets translated and
-#: what ``register copy`` copies, table by table in this order.
-_ALL_SCHEMA: Final = _SCHEMA + _REMINDERS_SCHEMA
-
-
-def _missing_tables(db: Connection) -> list[str]:
-    """The register's tables not yet in the PostgreSQL database."""
-    return [t for t in tables(_ALL_SCHEMA)
-            if db.execute("SELECT to_regclass(?)", (t,)).fetchone()[0] is None]
+#: Every SQLite script of the schema, the migrations' included: where the
+#: tables (in the order ``register copy`` copies them) and keys are read.
+_ALL_SCHEMA: Final = _SCHEMA + _V2_COLUMNS + _EVENTS_SCHEMA + _REMINDERS_SCHEMA
+#: Tables ``register copy`` leaves out: the target keeps its own.
+_NOT_COPIED: Final = ("schema_version",)
 
 
 def _initialise_postgres(db: PostgresConnection) -> None:
-    """Create the missing schema, one creator at a time (under the write lock)."""
+    """Create the schema, one creator at a time (under the write lock).
+
+    The same steps as a new SQLite register: the first release's tables,
+    then every forward migration; the existing roles get their grants.
+    """
     db.begin_write()
     try:
-        if _missing_tables(db):
-            for statement in postgres_ddl(_ALL_SCHEMA):
-                db.run(statement)
-            grant_roles(db, tables(_ALL_SCHEMA))
+        if "documents" not in _tables(db):
+            _run_ddl(db, _SCHEMA)
+            _migrate(db)
+            grant_roles(db, sorted(_tables(db)))
     except AccessDenied as exc:
         db.rollback()
         raise AccessDenied(exc.field, exc.value,
@@ -606,6 +788,55 @@ def _initialise_postgres(db: PostgresConnection) -> None:
         db.rollback()
         raise
     db.commit()
+
+
+def _tables(db: Connection | sqlite3.Connection) -> set[str]:
+    if isinstance(db, PostgresConnection):
+        return db.table_names()
+    return {str(row[0]) for row in
+            db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _schema_version(db: Connection | sqlite3.Connection) -> int:
+    if "schema_version" not in _tables(db):
+        return 1  # the first release had no version table
+    row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 1)
+
+
+def _migrate(db: Connection | sqlite3.Connection) -> int:
+    """Bring the register to :data:`SCHEMA_VERSION`; call inside a write transaction."""
+    version = _schema_version(db)
+    for target, step in _MIGRATIONS:
+        if version < target:
+            step(db)
+            db.execute("INSERT INTO schema_version (version) VALUES (?)", (target,))
+            version = target
+    return version
+
+
+def _connect_read_only(target: Path) -> sqlite3.Connection:
+    """Open ``target`` for reading only, even on read-only storage.
+
+    ``mode=ro`` never creates or changes the file; where even SQLite's
+    shared-memory file cannot be made (a read-only folder or medium), the
+    file is opened ``immutable``: nothing else can be writing to it there.
+    """
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(target.absolute()))}?mode=ro"
+    for suffix in ("", "&immutable=1"):
+        db = sqlite3.connect(uri + suffix, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                             isolation_level=None, check_same_thread=False)
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("SELECT name FROM sqlite_master").fetchall()
+            return db
+        except sqlite3.OperationalError:
+            db.close()
+            if suffix:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class Register(_ReminderStore):
@@ -637,11 +868,13 @@ class Register(_ReminderStore):
         (Decimal('3500.00'), 'manual')
     """
 
-    def __init__(self, connection: Connection | sqlite3.Connection, path: Path | str) -> None:
+    def __init__(self, connection: Connection | sqlite3.Connection, path: Path | str, *,
+                 read_only: bool = False) -> None:
         # A bare SQLite connection (as before there were two backends) is wrapped.
         self._db: Connection = (SqliteConnection(connection)
                                 if isinstance(connection, sqlite3.Connection) else connection)
         self.path = path
+        self.read_only = read_only
         self._in_transaction = False
 
     @property
@@ -650,22 +883,40 @@ class Register(_ReminderStore):
         return self._db.backend
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True) -> Register:
+    def open(cls, path: str | Path, *, create: bool = True,
+             read_only: bool = False) -> Register:
         """Open (and create, when ``create``) the register at ``path``.
 
         ``path`` is a file path (SQLite, the default) or a ``postgresql://``
         URL (PostgreSQL, through the optional ``postgres`` extra).
 
+        With ``read_only`` the file is only read, never created, changed or
+        migrated (``verify`` and ``ledger`` open it so); it works on a copy
+        on read-only storage too.  Otherwise the first write migrates an
+        older register forward.
+
         Raises:
-            InvalidValue: the file is missing (``create=False``) or is not a
-                register.
+            InvalidValue: the file is missing (``create=False`` or
+                ``read_only``) or is not a register.
         """
         if is_url(path):
-            return cls._open_postgres(str(path), create=create)
+            return cls._open_postgres(str(path), create=create, read_only=read_only)
         target = Path(path)
-        if not create and not target.exists():
+        if (read_only or not create) and not target.exists():
             raise InvalidValue("register", str(target),
                                "does not exist; pass --register with the right path")
+        if read_only:
+            try:
+                db = _connect_read_only(target)
+                if "documents" not in _tables(db):
+                    db.close()
+                    raise InvalidValue("register", str(target),
+                                       "is not a register (no documents table); give the "
+                                       "register's path")
+            except sqlite3.DatabaseError as exc:
+                raise InvalidValue("register", str(target),
+                                   f"is not a usable register database ({exc})") from None
+            return cls(db, target, read_only=True)
         try:
             if create:
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -690,19 +941,21 @@ class Register(_ReminderStore):
         return cls(SqliteConnection(db), target)
 
     @classmethod
-    def _open_postgres(cls, url: str, *, create: bool) -> Register:
+    def _open_postgres(cls, url: str, *, create: bool, read_only: bool) -> Register:
         db = connect_postgres(url, integer_keys(_ALL_SCHEMA))
         try:
-            if _missing_tables(db):
-                if not create:
+            if "documents" not in _tables(db):
+                if not create or read_only:
                     raise InvalidValue("register", redact(url),
                                        "holds no register yet; create it with "
                                        "`mbp-billing register init URL` as the database owner")
                 _initialise_postgres(db)
+            if read_only:
+                db.execute("SET default_transaction_read_only = on")
         except BaseException:
             db.close()
             raise
-        return cls(db, url)
+        return cls(db, url, read_only=read_only)
 
     def close(self) -> None:
         """Close the database connection."""
@@ -715,15 +968,28 @@ class Register(_ReminderStore):
                  tb: TracebackType | None) -> None:
         self.close()
 
+    @property
+    def schema_version(self) -> int:
+        """The register's schema version (1: made by the first release)."""
+        return _schema_version(self._db)
+
     @contextmanager
     def transaction(self) -> Iterator[Register]:
-        """One atomic write: everything inside commits together or not at all."""
+        """One atomic write: everything inside commits together or not at all.
+
+        The first write to a register made by an older version migrates it
+        forward, inside the same transaction.
+        """
         if self._in_transaction:
             yield self
             return
+        if self.read_only:
+            raise InvalidValue("register", _shown(self.path),
+                               "is open read-only; this command does not write")
         self._db.begin_write()
         self._in_transaction = True
         try:
+            _migrate(self._db)
             yield self
         except BaseException:
             self._db.rollback()
@@ -838,9 +1104,16 @@ class Register(_ReminderStore):
         return bytes(row[0])
 
     def last_chain(self) -> str:
-        """The chain value of the latest document (``GENESIS`` when empty)."""
-        row = self._db.execute("SELECT chain FROM documents ORDER BY seq DESC LIMIT 1").fetchone()
-        return GENESIS if row is None else str(row[0])
+        """The chain head: the chain value of the latest document or payment.
+
+        ``GENESIS`` for an empty register.  Print it after each command and
+        keep it outside the register: ``verify --expect-head`` then shows
+        whether rows were removed since.
+        """
+        return _chain_head(self._db, self.schema_version)
+
+    #: The same as :meth:`last_chain`, under the name the JSON outputs use.
+    chain_head = last_chain
 
     # -- writing ---------------------------------------------------------------
 
@@ -888,14 +1161,8 @@ class Register(_ReminderStore):
                         index["due_date"], index["credits"], content, content_hash, pdf_sha,
                         xml_sha, prev, chain))
 
-    def record_payment(self, number: str, amount: Decimal, paid_on: date, *,
-                       reference: str | None = None, source: str = "manual") -> Payment:
-        """Record a payment of an invoice.
-
-        Raises:
-            InvalidValue: unknown number, a credit note, an amount that is not
-                positive, or a payment dated before the invoice.
-        """
+    def _payment_checks(self, number: str, amount: Decimal, paid_on: date,
+                        as_of: date | None) -> StoredDocument:
         stored = self.get(number)
         if stored.type != "invoice":
             raise InvalidValue("number", number, "is a credit note; payments are recorded "
@@ -906,25 +1173,160 @@ class Register(_ReminderStore):
             raise InvalidValue("date", paid_on.isoformat(),
                                f"is before invoice {number} of {stored.issue_date.isoformat()}; "
                                "check the payment date")
+        if as_of is not None and paid_on > as_of:
+            raise InvalidValue("date", paid_on.isoformat(),
+                               f"is after {as_of.isoformat()}; money cannot be received "
+                               "in the future: check the payment date")
+        if self.credited_total(number) >= stored.amount:
+            raise RegisterConflict("number", number,
+                                   "is fully credited, so nothing is due on it; record the "
+                                   "money as a refund to make, not as a payment")
+        return stored
+
+    def record_payment(self, number: str, amount: Decimal | str | int, paid_on: date, *,
+                       reference: str | None = None, source: str = "manual",
+                       entry: str | None = None, as_of: date | None = None) -> Payment:
+        """Record a payment of an invoice, sealed in the hash chain.
+
+        Args:
+            number: the invoice paid.
+            amount: exact to the cent: ``Decimal("1.005")`` is refused, not
+                rounded, and so is a float.
+            paid_on: the day the money arrived.
+            reference: the structured communication it carried.
+            source: where it came from (``manual``, a statement's name).
+            entry: the bank entry's identity; an entry already recorded
+                raises :class:`RegisterConflict` (checked inside the write).
+            as_of: the latest possible payment date (today, or the
+                statement's date); a later ``paid_on`` is refused.
+
+        Raises:
+            InvalidValue: unknown number, a credit note, an amount that is not
+                positive or not exact to the cent, a date before the invoice
+                or after ``as_of``.
+            RegisterConflict: a fully credited invoice, or ``entry`` recorded
+                before.
+        """
+        exact = parse_amount(amount, "amount", positive=False)
         with self.transaction():
-            cur = self._db.execute(
-                "INSERT INTO payments (number, amount, paid_on, reference, source) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (number, money_str(amount), paid_on.isoformat(), reference, source))
-            pid = int(cur.lastrowid or 0)
-            self._append_event("payment", number, stored.buyer_kbo, money_str(amount))
-        return Payment(pid, number, amount, paid_on, reference, source)
+            self._payment_checks(number, exact, paid_on, as_of)
+            if entry is not None and self.entry_recorded(entry):
+                raise RegisterConflict("entry", entry, "is already recorded; a bank entry "
+                                                       "pays once")
+            return self._insert_payment(number, exact, paid_on, reference, source, entry,
+                                        None, None)
+
+    def entry_recorded(self, entry: str) -> bool:
+        """Whether a payment for the bank entry ``entry`` is recorded."""
+        if self.schema_version < 2:
+            return False
+        return self._db.execute("SELECT 1 FROM payments WHERE entry = ?",
+                                (entry,)).fetchone() is not None
+
+    def _insert_payment(self, number: str, amount: Decimal, paid_on: date,
+                        reference: str | None, source: str, entry: str | None,
+                        reverses: int | None, reason: str | None) -> Payment:
+        self._require_transaction()
+        row = self._db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM payments").fetchone()
+        pid = int(row[0])
+        values = (pid, number, money_str(amount), paid_on.isoformat(), reference, source, entry,
+                  reverses, reason)
+        content_hash = _payment_content_hash(values)
+        prev = self.last_chain()
+        chain = payment_chain_hash(prev, content_hash)
+        self._db.execute(
+            f"INSERT INTO payments ({_PAYMENT_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*values, content_hash, prev, chain))
+        buyer = self._db.execute("SELECT buyer_kbo FROM documents WHERE number = ?",
+                                 (number,)).fetchone()
+        self._append_event("payment", number, str(buyer[0]), money_str(amount))
+        return _payment(values)
+
+    def reverse_payment(self, payment_id: int, *, reason: str, on: date) -> Payment:
+        """Undo a payment recorded by mistake with a recorded reversal.
+
+        The payment stays in the register; the reversal is a new row with
+        the opposite amount that names it and the reason, so the invoice is
+        open again and the history shows what happened.
+
+        Args:
+            payment_id: the :attr:`Payment.id` to undo.
+            reason: why, e.g. "booked on the wrong invoice".
+            on: the reversal's date (not before the payment's).
+
+        Raises:
+            InvalidValue: no such payment, an empty reason, a reversal of a
+                reversal, or a date before the payment.
+            RegisterConflict: the payment was reversed before.
+
+        Examples:
+            >>> import pathlib, tempfile
+            >>> from mbp_billing import example_agreement, issue_invoice
+            >>> reg = Register.open(pathlib.Path(tempfile.mkdtemp()) / "r.sqlite3")
+            >>> _ = issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10),
+            ...                   register=reg)
+            >>> paid = reg.record_payment("F000001", Decimal("3500.00"), date(2023, 8, 1))
+            >>> undo = reg.reverse_payment(paid.id, reason="wrong invoice", on=date(2023, 8, 2))
+            >>> undo.amount, undo.reverses, [p.amount for p in reg.payments("F000001")]
+            (Decimal('-3500.00'), 1, [Decimal('3500.00'), Decimal('-3500.00')])
+            >>> reg.close()
+        """
+        if not isinstance(reason, str) or not reason.strip():
+            raise InvalidValue("reason", reason, "give the reason for the reversal")
+        with self.transaction():
+            rows = self._db.execute(f"SELECT {_PAYMENT_COLUMNS} FROM payments WHERE id = ?",
+                                    (payment_id,)).fetchall()
+            if not rows:
+                raise InvalidValue("payment", payment_id, "is not a recorded payment; see "
+                                                          "the ledger for payment ids")
+            original = _payment(rows[0])
+            if original.reverses is not None:
+                raise InvalidValue("payment", payment_id,
+                                   f"is itself the reversal of payment {original.reverses}; "
+                                   "record the payment again instead")
+            if self._db.execute("SELECT 1 FROM payments WHERE reverses = ?",
+                                (payment_id,)).fetchone() is not None:
+                raise RegisterConflict("payment", payment_id, "is already reversed")
+            if on < original.paid_on:
+                raise InvalidValue("date", on.isoformat(),
+                                   f"is before the payment of {original.paid_on.isoformat()}")
+            return self._insert_payment(original.number, -original.amount, on,
+                                        original.reference, original.source, None, payment_id,
+                                        reason.strip())
 
     def payments(self, number: str | None = None) -> list[Payment]:
-        """Recorded payments, of one invoice or of all."""
-        sql = "SELECT id, number, amount, paid_on, reference, source FROM payments"
+        """Recorded payments and reversals, of one invoice or of all, in order."""
+        columns = _PAYMENT_COLUMNS if self.schema_version >= 2 else _PAYMENT_COLUMNS_V1
+        sql = f"SELECT {columns} FROM payments"
         params: tuple[Any, ...] = ()
         if number is not None:
             sql += " WHERE number = ?"
             params = (number,)
         rows = self._db.execute(sql + " ORDER BY id", params).fetchall()
-        return [Payment(r[0], r[1], Decimal(r[2]), date.fromisoformat(r[3]), r[4], r[5])
-                for r in rows]
+        return [_payment(r) for r in rows]
+
+    def paid_total(self, number: str) -> Decimal:
+        """What is paid on invoice ``number``, net of reversals."""
+        return sum((p.amount for p in self.payments(number)), Decimal("0.00"))
+
+    # -- output folders ----------------------------------------------------------
+
+    def remember_output(self, number: str, folder: Path) -> None:
+        """Record that ``number``'s files were written to ``folder``."""
+        with self.transaction():
+            self._db.execute("INSERT INTO outputs (number, folder) VALUES (?, ?) "
+                             "ON CONFLICT DO NOTHING", (number, str(Path(folder).absolute())))
+
+    def outputs(self) -> dict[str, list[str]]:
+        """Each output folder the register wrote to, with the documents written there."""
+        if self.schema_version < 2:
+            return {}
+        found: dict[str, list[str]] = {}
+        for number, folder in self._db.execute(
+                "SELECT number, folder FROM outputs ORDER BY folder, number"):
+            found.setdefault(str(folder), []).append(str(number))
+        return found
 
     # -- events (the outbox) ---------------------------------------------------
 
@@ -978,15 +1380,22 @@ class Register(_ReminderStore):
                                 "ORDER BY seq").fetchall()
         return [(str(n), str(p), str(x)) for n, p, x in rows]
 
-    def verify(self) -> list[Problem]:
-        """Check the hash chain, gapless numbering, and stored file hashes.
+    def verify(self, expect_head: str | None = None) -> list[Problem]:
+        """Check the hash chain, gapless numbering, stored files and payments.
 
         Also checks that the columns the ledger reads (amount, buyer, dates,
         ...) still agree with the hashed content, so an altered column is
-        named too.
+        named too.  Documents and payments form one chain from ``GENESIS``:
+        a row changed, deleted or inserted behind the tool's back breaks it
+        and is named.
+
+        Args:
+            expect_head: a chain head kept from an earlier command; a
+                problem is reported unless the chain still contains it (rows
+                removed from the end, or an empty register put in its place).
         """
         problems: list[Problem] = []
-        prev = GENESIS
+        links: list[tuple[str, str, str]] = []  # (label, prev_chain, chain), in table order
         counters: dict[str, list[int]] = {}
         for row in self._db.execute(f"SELECT {_COLUMNS} FROM documents ORDER BY seq").fetchall():
             try:
@@ -994,8 +1403,9 @@ class Register(_ReminderStore):
                 series, counter = counter_of(stored.number)
             except (ValueError, ArithmeticError, TypeError) as exc:
                 problems.append(Problem(str(row[1]), None, f"row cannot be read ({exc})"))
-                prev = str(row[-1])
+                links.append((str(row[1]), str(row[-2]), str(row[-1])))
                 continue
+            links.append((stored.number, stored.prev_chain, stored.chain))
             counters.setdefault(series, []).append(counter)
             if sha256(stored.content.encode()) != stored.content_hash:
                 problems.append(Problem(stored.number, None, "content does not match its hash"))
@@ -1003,14 +1413,10 @@ class Register(_ReminderStore):
                 problems.extend(Problem(stored.number, None, f"column {name} was altered: it "
                                         "does not match the recorded content")
                                 for name in _altered_columns(row))
-            if stored.prev_chain != prev:
-                problems.append(Problem(stored.number, None,
-                                        "hash chain broken: previous link does not match"))
             expected = chain_hash(stored.prev_chain, stored.content_hash,
                                   stored.pdf_sha256, stored.xml_sha256)
             if stored.chain != expected:
                 problems.append(Problem(stored.number, None, "hash chain broken: link altered"))
-            prev = stored.chain
             for fmt, recorded in (("pdf", stored.pdf_sha256), ("xml", stored.xml_sha256)):
                 file_row = self._db.execute("SELECT sha256, data FROM files WHERE number = ? "
                                             "AND format = ?", (stored.number, fmt)).fetchone()
@@ -1025,8 +1431,73 @@ class Register(_ReminderStore):
                 missing = sorted(set(range(1, max(seen) + 1)) - set(seen))
                 problems.append(Problem(None, None, f"series {series} is not gapless "
                                                     f"(missing counters {missing[:10]})"))
+        if self.schema_version >= 2:
+            problems.extend(self._verify_payments(links))
+        problems.extend(_walk_chain(links, expect_head))
         problems.extend(self.verify_reminders())
         return problems
+
+    def _verify_payments(self, links: list[tuple[str, str, str]]) -> list[Problem]:
+        problems: list[Problem] = []
+        for row in self._db.execute(f"SELECT {_PAYMENT_COLUMNS} FROM payments "
+                                    "ORDER BY id").fetchall():
+            label = f"payment {row[0]}"
+            content_hash, prev, chain = row[9:12]
+            if content_hash is None or prev is None or chain is None:
+                problems.append(Problem(label, None, "is not sealed in the hash chain "
+                                                     "(inserted behind the tool's back)"))
+                continue
+            links.append((label, str(prev), str(chain)))
+            if _payment_content_hash(row) != content_hash:
+                problems.append(Problem(label, None, "content does not match its hash "
+                                                     "(changed behind the tool's back)"))
+            elif payment_chain_hash(str(prev), str(content_hash)) != chain:
+                problems.append(Problem(label, None, "hash chain broken: link altered"))
+            try:
+                _payment(row)
+            except (ValueError, ArithmeticError, TypeError) as exc:
+                problems.append(Problem(label, None, f"row cannot be read ({exc})"))
+        return problems
+
+    def chain_contains(self, head: str) -> bool:
+        """Whether ``head`` is the chain value of some row (or ``GENESIS``)."""
+        if head == GENESIS:
+            return True
+        found = self._db.execute("SELECT 1 FROM documents WHERE chain = ?", (head,)).fetchone()
+        if found is None and self.schema_version >= 2:
+            found = self._db.execute("SELECT 1 FROM payments WHERE chain = ?",
+                                     (head,)).fetchone()
+        return found is not None
+
+
+def _walk_chain(links: list[tuple[str, str, str]], expect_head: str | None) -> list[Problem]:
+    """Follow the chain from ``GENESIS``: name the rows that do not fit in it.
+
+    Each row's ``prev_chain`` must be the chain value of exactly one other
+    row (or ``GENESIS`` for the first); a row whose predecessor is missing
+    follows a deleted or altered row, and two rows after the same one mean
+    one was inserted.
+    """
+    problems: list[Problem] = []
+    chains = {chain for _, _, chain in links} | {GENESIS}
+    followers: dict[str, list[str]] = {}
+    for label, prev, _ in links:
+        followers.setdefault(prev, []).append(label)
+        if prev not in chains:
+            problems.append(Problem(label, None,
+                                    "hash chain broken: previous link does not match (the row "
+                                    "before it was deleted or changed)"))
+    for prev, labels in followers.items():
+        if len(labels) > 1 and prev in chains:
+            problems.append(Problem(labels[-1], None,
+                                    f"hash chain forks: it follows the same row as {labels[0]} "
+                                    "(a row was inserted behind the tool's back)"))
+    if expect_head is not None and expect_head not in chains:
+        problems.append(Problem(None, None,
+                                f"the kept chain head {expect_head} is not in the register: "
+                                "rows written up to it were removed, or the register was "
+                                "replaced"))
+    return problems
 
 
 # -- setting up and moving registers (issue 10) --------------------------------------
@@ -1084,7 +1555,7 @@ def init_register(location: str | Path) -> list[str]:
         db.begin_write()
         try:
             created = create_roles(db)
-            grant_roles(db, tables(_ALL_SCHEMA))
+            grant_roles(db, sorted(_tables(db)))
         except BaseException:
             db.rollback()
             raise
@@ -1128,7 +1599,10 @@ def copy_register(source: str | Path, target: str | Path) -> CopyResult:
         (True, [])
     """
     with Register.open(source, create=False) as src, Register.open(target) as tgt:
-        names = tables(_ALL_SCHEMA)
+        if src.schema_version < SCHEMA_VERSION:
+            with src.transaction():
+                pass  # an older source is migrated forward first, as any write would
+        names = [t for t in tables(_ALL_SCHEMA) if t not in _NOT_COPIED]
         held = {t: int(tgt._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
                 for t in names}
         if any(held.values()):

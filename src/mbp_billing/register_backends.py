@@ -398,6 +398,12 @@ class PostgresConnection:
                             "ORDER BY ordinal_position", (table,)).fetchall()
         return [str(r[0]) for r in rows]
 
+    def table_names(self) -> set[str]:
+        """The tables of the schema the register lives in (the first on the search path)."""
+        rows = self.execute("SELECT table_name FROM information_schema.tables WHERE "
+                            "table_schema = current_schema()").fetchall()
+        return {str(r[0]) for r in rows}
+
     def has_table(self, table: str) -> bool:
         """True when ``table`` exists in the schema the search path finds."""
         return self.execute("SELECT to_regclass(?)", (table,)).fetchone()[0] is not None
