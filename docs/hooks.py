@@ -17,6 +17,11 @@ def _reference() -> str:
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
                 parts += [f"## `{name}`", "", "```text", sub.format_help().rstrip(), "```", ""]
+                for nested in sub._actions:  # e.g. register init, register copy
+                    if isinstance(nested, argparse._SubParsersAction):
+                        for inner, parser_ in nested.choices.items():
+                            parts += [f"### `{name} {inner}`", "", "```text",
+                                      parser_.format_help().rstrip(), "```", ""]
     return "\n".join(parts)
 
 

@@ -1552,14 +1552,9 @@ def init_register(location: str | Path) -> list[str]:
         db = reg._db
         if not isinstance(db, PostgresConnection):
             return []
-        db.begin_write()
-        try:
+        with reg.transaction():  # an older register is migrated forward first
             created = create_roles(db)
             grant_roles(db, sorted(_tables(db)))
-        except BaseException:
-            db.rollback()
-            raise
-        db.commit()
         return created
 
 

@@ -330,6 +330,7 @@ class PostgresConnection:
         self.keys = keys
         self._in_transaction = False
         self._sql: dict[str, tuple[str, str | None]] = {}
+        self._tables: set[str] | None = None
 
     @property
     def in_transaction(self) -> bool:
@@ -368,6 +369,7 @@ class PostgresConnection:
 
     def run(self, statement: str) -> None:
         """Run one statement verbatim (DDL, grants), with errors mapped."""
+        self._tables = None
         with self.errors(statement):
             self.raw.execute(statement.encode())
 
@@ -384,6 +386,7 @@ class PostgresConnection:
 
     def rollback(self) -> None:
         self._in_transaction = False
+        self._tables = None
         with self.errors("ROLLBACK"):
             self.raw.execute("ROLLBACK")
 
@@ -399,10 +402,20 @@ class PostgresConnection:
         return [str(r[0]) for r in rows]
 
     def table_names(self) -> set[str]:
-        """The tables of the schema the register lives in (the first on the search path)."""
+        """The tables of the schema the register lives in (the first on the search path).
+
+        Kept once the schema is versioned (tables are then only added by this
+        connection's own DDL, which forgets it): every write asks for the
+        schema version, and the catalogue is slow to ask.
+        """
+        if self._tables is not None:
+            return set(self._tables)
         rows = self.execute("SELECT table_name FROM information_schema.tables WHERE "
                             "table_schema = current_schema()").fetchall()
-        return {str(r[0]) for r in rows}
+        found = {str(r[0]) for r in rows}
+        if "schema_version" in found:
+            self._tables = found
+        return set(found)
 
     def has_table(self, table: str) -> bool:
         """True when ``table`` exists in the schema the search path finds."""
