@@ -1,4 +1,4 @@
-"""A hypothesis state machine over the register: issue, re-issue, credit, pay, verify.
+"""A hypothesis state machine over the register: issue, credit, pay, statements, reverse.
 
 The rules drive the library API the way a year of billing would, with dates
 that only move forward, and check after every step that numbers are
@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 from unittest import mock
 
+from _statements import Move, camt053
 from factories import agreement, buyer, kbo
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -33,12 +34,13 @@ from hypothesis.stateful import (
 )
 
 from mbp_billing.agreement import Agreement
-from mbp_billing.documents import Document, canonical_json, counter_of
+from mbp_billing.documents import Document, canonical_json, counter_of, structured_communication
 from mbp_billing.errors import NotBillable, RegisterConflict
 from mbp_billing.issuing import credit_invoice, issue_invoice
 from mbp_billing.ledger import build_ledger
 from mbp_billing.register import Register
 from mbp_billing.schedule import build_schedule
+from mbp_billing.statements import Statement, import_statement, read_statement
 
 AGREEMENTS: tuple[Agreement, ...] = (
     agreement(buyer=buyer(kbo=kbo(1), name="Gemeente Een")),  # live July 2023, 7000.00
@@ -72,6 +74,8 @@ class RegisterMachine(RuleBasedStateMachine):
         self.credited: dict[str, Decimal] = {}
         self.paid: dict[str, Decimal] = {}
         self.payments: list[int] = []
+        self.statements: list[Statement] = []
+        self.entries: set[str] = set()
         self.credit_notes: list[str] = []
 
     def open_register(self) -> Register:
@@ -162,6 +166,39 @@ class RegisterMachine(RuleBasedStateMachine):
         payment = self.register.record_payment(number, amount, self.today)
         self.paid[number] = self.paid.get(number, Decimal("0.00")) + amount
         self.payments.append(payment.id)
+
+    @precondition(lambda self: bool(self.invoices))
+    @rule(data=st.data(), repeat=st.booleans())
+    def statement(self, data: st.DataObject, repeat: bool) -> None:
+        """Import a new camt.053 statement, or one imported before: each entry pays once."""
+        if repeat and self.statements:
+            statement = data.draw(st.sampled_from(self.statements))
+        else:
+            moves = []
+            for _ in range(data.draw(st.integers(1, 3))):
+                number = data.draw(st.sampled_from(sorted(self.invoices)))
+                cents = data.draw(st.integers(1, 800_000))
+                debit = data.draw(st.booleans())
+                moves.append(Move(f"{'-' if debit else ''}{cents // 100}.{cents % 100:02d}",
+                                  structured_communication(number), structured=True,
+                                  booked_on=self.today))
+            statement = read_statement(camt053(moves, day=self.today,
+                                               statement_id=f"S{len(self.statements)}"))
+            self.statements.append(statement)
+        result = import_statement(self.register, statement)
+        for entry in statement.entries:
+            if not entry.can_pay:
+                continue
+            number = next(n for n in self.invoices if structured_communication(n)
+                          == entry.structured)
+            if entry.entry in self.entries:
+                continue
+            if self._remaining(number) <= 0:
+                assert any(e.entry == entry.entry for e, _ in result.unmatched)
+                continue
+            self.entries.add(entry.entry)
+            self.paid[number] = self.paid.get(number, Decimal("0.00")) + entry.amount
+        assert result.chain_head == self.register.chain_head()
 
     @precondition(lambda self: bool(self.payments))
     @rule(data=st.data())

@@ -15,7 +15,9 @@ run        :func:`run_portfolio` (``load_portfolio``)
 verify     :func:`verify`
 ledger     :func:`build_ledger`, :func:`aging` (``--aging``),
            :func:`account_statement` (``--buyer``)
-pay        :meth:`Register.record_payment`, :func:`import_bank_lines`
+pay        :meth:`Register.record_payment`, :func:`import_statement`
+           (:func:`read_statement`), :func:`import_bank_lines`,
+           :meth:`Register.reverse_payment`
 events     :meth:`Register.events`
 register   :func:`init_register`, :func:`copy_register`
 remind     :func:`remind` (letters: :class:`Reminder`, :func:`render_reminder_pdf`)
@@ -47,6 +49,7 @@ from .receivables import AGING_BUCKETS, AccountStatement, Aging, account_stateme
 from .register import (
     CopyResult,
     Event,
+    Payment,
     Register,
     copy_register,
     default_register_path,
@@ -56,6 +59,7 @@ from .reminders import Reminder, ReminderLine
 from .render import epc_qr_payload, render_pdf, render_reminder_pdf
 from .runs import RunResult, run_portfolio
 from .schedule import Charge, EndPolicy, Schedule, Step, build_schedule, quote
+from .statements import Statement, StatementEntry, StatementImport, import_statement, read_statement
 from .tables import Table
 from .tariff import DEFAULT_TARIFF, DEFAULT_TARIFF_BOOK, Tariff, TariffBook, Tier
 from .term import Term, Termination, termination, terms
@@ -84,6 +88,7 @@ __all__ = [
     "Municipality",
     "NotBillable",
     "Party",
+    "Payment",
     "PopulationTable",
     "Portfolio",
     "PortfolioEntry",
@@ -96,6 +101,9 @@ __all__ = [
     "RunResult",
     "SELLER",
     "Schedule",
+    "Statement",
+    "StatementEntry",
+    "StatementImport",
     "Step",
     "Table",
     "Tariff",
@@ -118,6 +126,7 @@ __all__ = [
     "forecast",
     "go_live_date",
     "import_bank_lines",
+    "import_statement",
     "init_register",
     "issue_invoice",
     "load_portfolio",
@@ -127,6 +136,7 @@ __all__ = [
     "plan_reminders",
     "prorated_amount",
     "quote",
+    "read_statement",
     "remind",
     "render_pdf",
     "render_reminder_pdf",

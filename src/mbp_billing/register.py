@@ -340,6 +340,11 @@ class Payment:
         entry: the bank entry's identity; one payment per bank entry.
         reverses: for a reversal, the id of the payment it undoes.
         reason: for a reversal, why.
+
+    Examples:
+        >>> p = Payment(1, "F000001", Decimal("3500.00"), date(2023, 8, 1), None, "manual")
+        >>> p.to_record()["amount"], p.reverses
+        ('3500.00', None)
     """
 
     id: int

@@ -101,6 +101,11 @@ class StatementEntry:
         communication: the communication as the bank gave it.
         structured: the 12 digits of a valid structured communication, if any.
         name: the counterparty's name, as the bank gave it.
+
+    Examples:
+        >>> entry = read_statement(camt053_example()).entries[0]
+        >>> entry.can_pay, entry.shown_communication()
+        (True, '+++000/0000/00101+++')
     """
 
     entry: str
@@ -133,6 +138,11 @@ class Statement:
         number: the statement's sequence number(s).
         date: the statement's date (its closing balance date).
         entries: every movement, in the statement's order.
+
+    Examples:
+        >>> statement = read_statement(camt053_example())
+        >>> statement.number, statement.date
+        ('1', datetime.date(2023, 8, 2))
     """
 
     format: str
@@ -383,6 +393,12 @@ class StatementImport:
         unmatched: credits that pay no invoice: ``(entry, why)``.
         ignored: debits, returns and reversals (never payments).
         chain_head: the register's chain head after the import.
+
+    Examples:
+        >>> result = StatementImport((("F000001", Decimal("10.00"), date(2026, 1, 5)),), 0, (),
+        ...                          1, "0" * 64)
+        >>> result.to_record()["recorded"]
+        [{'number': 'F000001', 'amount': '10.00', 'paid_on': '2026-01-05'}]
     """
 
     recorded: tuple[tuple[str, Decimal, date], ...]
@@ -432,6 +448,10 @@ def import_statement(register: Register, statement: Statement, *, source: str = 
         statement: from :func:`read_statement`.
         source: recorded with each payment, e.g. the file's name.
         as_of: today; a statement dated later is refused.
+
+    Returns:
+        The :class:`StatementImport`: recorded, already recorded, unmatched,
+        ignored, and the chain head after it.
 
     Raises:
         InvalidValue: another account's statement, or one dated after ``as_of``.
