@@ -596,3 +596,19 @@ def test_the_chasing_howto_runs_as_written(tmp_path: Path) -> None:
     assert code == 0, err
     shown = page.read_text(encoding="utf-8").split("```text\n", 1)[1].split("```", 1)[0]
     assert out == shown
+
+
+def test_cli_matches_the_api(register: Path, tmp_path: Path) -> None:
+    """`remind --json` is `remind().to_record()` on the same register, same letters and bytes."""
+    twin = Path(shutil.copy(register, tmp_path / "twin.sqlite3"))
+    document = _remind(register, FIRST)
+    with Register.open(twin) as reg:
+        result = remind(reg, as_of=FIRST, out_dir=tmp_path / "api")
+    expected = result.to_record()
+    for letter in expected["reminders"]:
+        letter["pdf"] = str(register.parent / "reminders" / Path(letter["pdf"]).name)
+    assert document == expected
+    for sent in result.sent:
+        assert sent.pdf_path is not None
+        assert sent.pdf_path.read_bytes() == (register.parent / "reminders" /
+                                              sent.pdf_path.name).read_bytes()
