@@ -214,3 +214,17 @@ def test_aging_and_buyer_together_are_refused(register: Path) -> None:
     code, _, err = run_cli(["ledger", "--register", str(register), "--aging", "--buyer",
                             kbo(0)])
     assert code == 2 and "--buyer" in err and err.count("\n") == 1
+
+
+def test_cli_matches_the_api(register: Path) -> None:
+    """`ledger --aging --json` is `aging().to_record()`; `--buyer` is `account_statement()`'s."""
+    code, out, err = run_cli(["ledger", "--register", str(register), "--aging", "--as-of",
+                              "2026-07-01", "--json"])
+    assert code == 0, err
+    with Register.open(register) as reg:
+        assert json.loads(out) == aging(reg, as_of=date(2026, 7, 1)).to_record()
+        statement = account_statement(reg, "0207 000 077", as_of=date(2026, 6, 1)).to_record()
+    code, out, err = run_cli(["ledger", "--register", str(register), "--buyer", kbo(0),
+                              "--as-of", "2026-06-01", "--json"])
+    assert code == 0, err
+    assert json.loads(out) == statement

@@ -16,7 +16,7 @@ import pypdf
 import pypdfium2
 import pytest
 import zxingcpp
-from _portfolios import run_cli
+from _portfolios import cli_process, run_cli
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from stdnum.be import ogm_vcs
@@ -303,6 +303,29 @@ def test_bad_input_is_refused_in_one_line_and_nothing_is_written(
         assert reg.reminders() == []
 
 
+def test_a_bad_locale_is_refused_even_with_nothing_to_remind(register: Path) -> None:
+    """The locale is checked before anything else, not only when a letter is drawn."""
+    code, _, err = run_cli(["remind", "--as-of", "2026-02-04", "--register", str(register),
+                            "--locale", "xx_YY"])
+    assert code == 2 and "xx_YY" in err
+
+
+def test_two_concurrent_runs_send_each_letter_once(register: Path) -> None:
+    """Two processes reminding the same day: the letters are recorded once, both exit 0."""
+    out = register.parent / "reminders"
+    argv = ["remind", "--as-of", FIRST.isoformat(), "--register", str(register), "--out",
+            str(out), "--json"]
+    runs = [cli_process(argv) for _ in range(2)]
+    results = [(*p.communicate(timeout=120), p.returncode) for p in runs]
+    results = [(code, stdout, stderr) for stdout, stderr, code in results]
+    assert [code for code, _, _ in results] == [0, 0], results
+    counts = sorted(len(json.loads(stdout)["reminders"]) for _, stdout, _ in results)
+    assert counts == [0, 7]
+    with Register.open(register) as reg:
+        assert len(reg.reminders()) == 7 and reg.verify() == []
+    assert len(list(out.iterdir())) == 7
+
+
 def test_a_date_before_the_latest_reminder_is_refused(register: Path) -> None:
     """Reminders are recorded in date order: an earlier --as-of exits 2 naming the latest."""
     _remind(register, SECOND)
@@ -573,3 +596,19 @@ def test_the_chasing_howto_runs_as_written(tmp_path: Path) -> None:
     assert code == 0, err
     shown = page.read_text(encoding="utf-8").split("```text\n", 1)[1].split("```", 1)[0]
     assert out == shown
+
+
+def test_cli_matches_the_api(register: Path, tmp_path: Path) -> None:
+    """`remind --json` is `remind().to_record()` on the same register, same letters and bytes."""
+    twin = Path(shutil.copy(register, tmp_path / "twin.sqlite3"))
+    document = _remind(register, FIRST)
+    with Register.open(twin) as reg:
+        result = remind(reg, as_of=FIRST, out_dir=tmp_path / "api")
+    expected = result.to_record()
+    for letter in expected["reminders"]:
+        letter["pdf"] = str(register.parent / "reminders" / Path(letter["pdf"]).name)
+    assert document == expected
+    for sent in result.sent:
+        assert sent.pdf_path is not None
+        assert sent.pdf_path.read_bytes() == (register.parent / "reminders" /
+                                              sent.pdf_path.name).read_bytes()

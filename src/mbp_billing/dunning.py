@@ -43,6 +43,7 @@ from .money import money_str
 from .register import Register, StoredDocument, StoredReminder
 from .reminders import DEFAULT_INTERVAL_DAYS, NOTICE_DAYS, Reminder, ReminderLine
 from .render import render_reminder_pdf
+from .render.formatting import Formatter
 
 __all__ = [
     "AfterNotice",
@@ -356,6 +357,7 @@ def remind(register: Register, *, as_of: date, out_dir: Path | None = None,
         >>> reg.close()
     """
     interval = _check_interval(interval_days)
+    Formatter.for_locale(locale)  # a bad locale is refused also on a day with no letter
     if out_dir is not None:
         check_out_dir(out_dir)
     sent: list[tuple[Reminder, StoredReminder, bytes]] = []
