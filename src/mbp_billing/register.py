@@ -62,6 +62,7 @@ from .register_backends import (
     integer_keys,
     is_url,
     postgres_ddl,
+    postgres_notify_ddl,
     redact,
     tables,
 )
@@ -249,6 +250,9 @@ def _migrate_to_3(db: Connection | sqlite3.Connection) -> None:
     # Events start with the facts recorded from then on; earlier ones are in
     # documents() and payments().
     _run_ddl(db, _EVENTS_SCHEMA + _REMINDERS_SCHEMA)
+    if isinstance(db, PostgresConnection):
+        for statement in postgres_notify_ddl("events"):  # NOTIFY at commit, by trigger
+            db.run(statement)
 
 
 #: Ordered forward steps: ``(version reached, step)``; each runs inside the
@@ -803,10 +807,18 @@ def _tables(db: Connection | sqlite3.Connection) -> set[str]:
 
 
 def _schema_version(db: Connection | sqlite3.Connection) -> int:
+    # Once a connection has seen the current version it cannot go lower (the
+    # connection forgets it at a rollback): every write asks, so it is kept.
+    wrapped = db if isinstance(db, SqliteConnection | PostgresConnection) else None
+    if wrapped is not None and wrapped.known_version == SCHEMA_VERSION:
+        return SCHEMA_VERSION
     if "schema_version" not in _tables(db):
         return 1  # the first release had no version table
     row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
-    return int(row[0] or 1)
+    version = int(row[0] or 1)
+    if wrapped is not None and version == SCHEMA_VERSION:
+        wrapped.known_version = version
+    return version
 
 
 def _migrate(db: Connection | sqlite3.Connection) -> int:
@@ -1343,9 +1355,7 @@ class Register(_ReminderStore):
             "SELECT COALESCE(MAX(sequence), 0) + 1, ?, ?, ?, ?, "
             f"{_CLOCK[self._db.backend]} FROM events",
             (type_, number, buyer_kbo, amount))
-        sequence = int(cur.lastrowid or 0)
-        self._db.notify(str(sequence))
-        return sequence
+        return int(cur.lastrowid or 0)
 
     def events(self, since: int = 0, *, limit: int | None = None) -> list[Event]:
         """The events with a sequence above ``since``, oldest first (at most ``limit``).

@@ -55,6 +55,7 @@ __all__ = [
     "integer_keys",
     "is_url",
     "postgres_ddl",
+    "postgres_notify_ddl",
     "postgres_sql",
     "redact",
     "tables",
@@ -124,7 +125,7 @@ class Connection(Protocol):
 
     def rollback(self) -> None: ...
 
-    def notify(self, payload: str) -> None: ...
+    known_version: int | None
 
     def columns(self, table: str) -> list[str]: ...
 
@@ -142,6 +143,7 @@ class SqliteConnection:
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
+        self.known_version: int | None = None
 
     @property
     def in_transaction(self) -> bool:
@@ -163,10 +165,8 @@ class SqliteConnection:
         self.raw.execute("COMMIT")
 
     def rollback(self) -> None:
+        self.known_version = None
         self.raw.execute("ROLLBACK")
-
-    def notify(self, payload: str) -> None:
-        """SQLite has no notifications: consumers poll ``events``."""
 
     def columns(self, table: str) -> list[str]:
         """The column names of ``table``, in order."""
@@ -189,13 +189,13 @@ class SqliteConnection:
 _STRING_OR_PARAM = re.compile(r"'(?:[^']|'')*'|\?|%")
 
 
-def postgres_sql(sql: str) -> str:
-    """SQLite-style SQL with ``?`` parameters as psycopg SQL with ``%s``."""
+def postgres_sql(sql: str, placeholder: str = "%s") -> str:
+    """SQLite-style SQL with ``?`` parameters as psycopg SQL with ``%s`` (or ``%b``)."""
 
     def swap(match: re.Match[str]) -> str:
         token = match.group(0)
         if token == "?":
-            return "%s"
+            return placeholder
         if token == "%":
             return "%%"
         return token.replace("%", "%%")
@@ -331,6 +331,7 @@ class PostgresConnection:
         self._in_transaction = False
         self._sql: dict[str, tuple[str, str | None]] = {}
         self._tables: set[str] | None = None
+        self.known_version: int | None = None
 
     @property
     def in_transaction(self) -> bool:
@@ -364,8 +365,12 @@ class PostgresConnection:
         return _PgCursor(cursor, lastrowid)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        with self.errors(sql), self.raw.cursor() as cursor:
-            cursor.executemany(postgres_sql(sql), [tuple(r) for r in rows])
+        # Server-side binding, binary parameters: stored files go as bytes,
+        # not as hex text, and the rows in one pipeline.
+        import psycopg
+
+        with self.errors(sql), psycopg.Cursor(self.raw) as cursor:
+            cursor.executemany(postgres_sql(sql, "%b"), [tuple(r) for r in rows])
 
     def run(self, statement: str) -> None:
         """Run one statement verbatim (DDL, grants), with errors mapped."""
@@ -375,9 +380,10 @@ class PostgresConnection:
 
     def begin_write(self) -> None:
         with self.errors("BEGIN"):
-            self.raw.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
             self._in_transaction = True
-            self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+            # One round trip: the lock is the transaction's first statement.
+            self.raw.execute(f"BEGIN ISOLATION LEVEL READ COMMITTED; "
+                             f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY:d})".encode())
 
     def commit(self) -> None:
         self._in_transaction = False
@@ -387,12 +393,9 @@ class PostgresConnection:
     def rollback(self) -> None:
         self._in_transaction = False
         self._tables = None
+        self.known_version = None
         with self.errors("ROLLBACK"):
             self.raw.execute("ROLLBACK")
-
-    def notify(self, payload: str) -> None:
-        """``NOTIFY`` listeners of :data:`EVENTS_CHANNEL` (delivered at commit)."""
-        self.execute("SELECT pg_notify(?, ?)", (EVENTS_CHANNEL, payload))
 
     def columns(self, table: str) -> list[str]:
         """The column names of ``table``, in order."""
@@ -502,6 +505,20 @@ def connect_postgres(url: str, keys: dict[str, str]) -> PostgresConnection:
     raw.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
     raw.execute("SET client_min_messages = warning")
     return PostgresConnection(raw, url, keys)
+
+
+def postgres_notify_ddl(table: str) -> list[str]:
+    """A trigger that sends ``NOTIFY`` on :data:`EVENTS_CHANNEL` for each row of ``table``.
+
+    The payload is the row's ``sequence``; PostgreSQL delivers it when the
+    transaction commits, and not at all when it rolls back.
+    """
+    name = f"{table}_notify"
+    return [f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $body$ "
+            f"BEGIN PERFORM pg_notify('{EVENTS_CHANNEL}', NEW.sequence::text); RETURN NEW; "
+            "END $body$",
+            f"CREATE OR REPLACE TRIGGER {name} AFTER INSERT ON {table} FOR EACH ROW "
+            f"EXECUTE FUNCTION {name}()"]
 
 
 def create_roles(db: PostgresConnection) -> list[str]:
