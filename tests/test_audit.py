@@ -97,9 +97,11 @@ def test_verify_json_reports_ok_documents_head_and_problems(paid: tuple[Path, Pa
           "issue_date, due_date, credits, content, content_hash, pdf_sha256, xml_sha256, "
           "prev_chain, chain FROM documents WHERE number = 'F000003'"],
          "F000004: hash chain forks"),
+        (["DELETE FROM schema_version", "UPDATE payments SET amount = '10.00' WHERE id = 2"],
+         "payment 2: content does not match its hash"),
     ],
     ids=["payment-changed", "payment-deleted", "payment-inserted", "payment-copied",
-         "document-changed", "document-deleted", "document-inserted"],
+         "document-changed", "document-deleted", "document-inserted", "version-removed"],
 )
 def test_verify_names_rows_changed_deleted_or_inserted_behind_the_tools_back(
         paid: tuple[Path, Path, str], sql: list[str], named: str) -> None:
@@ -140,6 +142,8 @@ def test_an_earlier_head_is_still_in_the_chain(paid: tuple[Path, Path, str]) -> 
                                "--register", str(register), "--json"])
     assert code == 0 and json.loads(stdout)["chain_head"] != head
     assert _verify_json(register, "--expect-head", head)[0] == 0
+    with Register.open(register, read_only=True) as reg:
+        assert reg.chain_contains(head) and not reg.chain_contains("f" * 64)
 
 
 def test_verify_without_out_checks_the_remembered_folder(paid: tuple[Path, Path, str],
@@ -332,3 +336,38 @@ def test_an_entry_recorded_before_is_refused_by_the_api(reg: Register) -> None:
     with pytest.raises(RegisterConflict, match="already recorded"):
         reg.record_payment("F000001", Decimal("10.00"), date(2024, 1, 20), entry="bank-1")
     assert len(reg.payments()) == 1
+
+
+def test_verify_checks_old_documents_in_the_default_folder_and_new_ones_where_written(
+        tmp_path: Path) -> None:
+    """After migration, documents of the previous version (no folder remembered) are
+    checked in ./invoices, new ones in the folder they were written to."""
+    copy = tmp_path / "old.sqlite3"
+    shutil.copy(V1_REGISTER, copy)
+    old_out = tmp_path / "invoices"
+    old_out.mkdir()
+    with Register.open(copy, read_only=True) as reg:
+        for d in reg.documents():
+            for fmt in ("pdf", "xml"):
+                (old_out / f"{d.number}.{fmt}").write_bytes(reg.file_bytes(d.number, fmt))
+    os.chdir(tmp_path)
+    toml = tmp_path / "een.toml"
+    toml.write_text('signed_on = 2023-02-10\npopulation = 32000\napp_store_live_on = '
+                    '2023-06-20\nplay_store_live_on = 2023-07-03\n[buyer]\nname = "Gemeente '
+                    'Een"\nkbo = "0207123407"\nstreet = "Markt 1"\npostcode = "9999"\n'
+                    'city = "Een"\n')
+    code, _, err = run_cli(["invoice", str(toml), "--year", "2025", "--date", "2025-01-02",
+                            "--register", str(copy), "--out", str(tmp_path / "new")])
+    assert code == 0, err
+    assert _verify_json(copy) == (0, {"ok": True, "documents": 4, "chain_head": _head(copy),
+                                      "problems": []})
+    (old_out / "F000001.pdf").write_bytes(b"%PDF changed")
+    (tmp_path / "new" / "F000003.xml").unlink()
+    code, result = _verify_json(copy)
+    assert code == 1 and [p.split(":")[0] for p in result["problems"]] == [  # type: ignore[attr-defined]
+        f"F000003 {tmp_path / 'new' / 'F000003.xml'}", f"F000001 {Path('invoices/F000001.pdf')}"]
+
+
+def _head(register: Path) -> str:
+    with Register.open(register, read_only=True) as reg:
+        return reg.chain_head()

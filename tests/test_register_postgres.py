@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from factories import ISSUE_EXAMPLE_TOML, agreement, buyer, kbo
 from mbp_billing.documents import Document, canonical_json
 from mbp_billing.errors import AccessDenied, InvalidValue, RegisterConflict
 from mbp_billing.issuing import credit_invoice, issue_invoice
-from mbp_billing.register import Register, copy_register, init_register
+from mbp_billing.register import SCHEMA_VERSION, Register, copy_register, init_register
 from mbp_billing.register_backends import EVENTS_CHANNEL, ISSUER_ROLE, READER_ROLE
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (the postgres extra)")
@@ -379,3 +380,21 @@ def test_reminders_on_postgresql_are_chained_announced_and_copied(postgres_url: 
     assert _rows(back) == _rows(postgres_url)
     with Register.open(back) as reg:
         assert reg.verify() == [] and reg.reminders()[0].chain == letter.chain
+
+
+def test_a_register_of_the_previous_release_moves_to_postgresql(postgres_url: str,
+                                                                tmp_path: Path) -> None:
+    """A first-release register is migrated forward (events table added) and copied intact."""
+    old = Path(shutil.copy(Path(__file__).parent / "data" / "v1-register.sqlite3",
+                           tmp_path / "old.sqlite3"))
+    with Register.open(old, read_only=True) as reg:
+        head, numbers = reg.last_chain(), [d.number for d in reg.documents()]
+    assert numbers
+    result = copy_register(old, postgres_url)
+    with Register.open(old) as source, Register.open(postgres_url) as target:
+        assert source.schema_version == target.schema_version == SCHEMA_VERSION
+        assert [d.number for d in target.documents()] == numbers
+        assert source.verify() == target.verify() == []
+        assert source.last_chain() == target.last_chain() == result.chain_head
+        assert source.events() == target.events() == []  # events start after the upgrade
+        assert target.chain_contains(head)  # history not rewritten: the old head is in it

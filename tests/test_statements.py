@@ -264,3 +264,16 @@ def test_a_typed_structured_communication_is_found_with_its_check_digits(counter
     wrong = digits[:10] + f"{(int(digits[10:]) % 97) + 1:02d}"
     assert find_structured_communication(
         f"+++{wrong[:3]}/{wrong[3:7]}/{wrong[7:]}+++") is None
+
+
+def test_a_coda_file_of_several_statements_reads_each(register: Path) -> None:
+    """Two daily statements of our account in one file: every movement read, each
+    identity distinct; two accounts in one file are refused."""
+    first = coda(_mix()[:2], sequence=1, day=date(2026, 4, 9))
+    second = coda(_mix()[2:3], sequence=2, day=date(2026, 4, 10))
+    statement = read_statement(first + second)
+    assert (statement.number, statement.date, len(statement.entries)) == (
+        "001,002", date(2026, 4, 10), 3)
+    assert len({e.entry for e in statement.entries}) == 3
+    with pytest.raises(InvalidValue, match="several accounts"):
+        read_statement(first + coda(_mix()[2:3], account="BE68539007547034"))

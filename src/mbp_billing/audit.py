@@ -48,7 +48,8 @@ def _unknown_files(folder: Path, known: set[str]) -> list[Problem]:
 
 
 def verify(register: Register, out_dir: Path | None = None, *,
-           expect_head: str | None = None, remembered: bool = False) -> list[Problem]:
+           expect_head: str | None = None, remembered: bool = False,
+           unplaced_dir: Path | None = None) -> list[Problem]:
     """Every problem found, each naming the document number and file.
 
     Checks the register's hash chain over documents and payments and its
@@ -66,6 +67,9 @@ def verify(register: Register, out_dir: Path | None = None, *,
         expect_head: a chain head kept from an earlier command; a problem
             unless the register's chain still contains it.
         remembered: check the files in the folders the register remembers.
+        unplaced_dir: with ``remembered``, where to check the documents the
+            register remembers no folder for (issued by the previous
+            version); ``None`` leaves them unchecked.
 
     Returns:
         The problems found, in order of issue; empty when all is well.
@@ -93,9 +97,15 @@ def verify(register: Register, out_dir: Path | None = None, *,
             problems.extend(_check_files(number, out_dir, pdf_sha256, xml_sha256))
         problems.extend(_unknown_files(out_dir, set(hashes)))
     elif remembered:
+        placed: set[str] = set()
         for folder, numbers in register.outputs().items():
             for number in numbers:
                 if number in hashes:
                     problems.extend(_check_files(number, Path(folder), *hashes[number]))
+            placed.update(numbers)
             problems.extend(_unknown_files(Path(folder), set(hashes)))
+        if unplaced_dir is not None:
+            for number, (pdf_sha256, xml_sha256) in hashes.items():
+                if number not in placed:
+                    problems.extend(_check_files(number, unplaced_dir, pdf_sha256, xml_sha256))
     return problems

@@ -443,12 +443,12 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     with Register.open(_register_path(args), read_only=True) as register:
         remembered = args.out is None and bool(register.outputs())
-        # Without --out: the folders the register wrote to; a register that
-        # remembers none (made by the previous version) is checked against
-        # the default folder, as before.
+        # Without --out: the folders the register wrote to; documents it
+        # remembers no folder for (issued by the previous version) are
+        # checked in the default folder, as before.
         out_dir = Path(args.out) if args.out else None if remembered else DEFAULT_OUT
         problems = verify(register, out_dir, expect_head=args.expect_head,
-                          remembered=remembered)
+                          remembered=remembered, unplaced_dir=DEFAULT_OUT)
         count = len(register.file_hashes())
         head = register.chain_head()
     if args.json:

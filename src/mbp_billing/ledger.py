@@ -24,6 +24,7 @@ from .agreement import parse_date
 from .errors import InvalidValue
 from .money import money_str, parse_amount
 from .register import Register
+from .statements import cannot_pay, invoices_by_communication
 
 __all__ = [
     "LEDGER_COLUMNS",
@@ -351,11 +352,7 @@ def import_bank_lines(register: Register, csv_text: str, *, source: str = "bank"
         raise InvalidValue("bank CSV", ",".join(reader.fieldnames or []),
                            f"lacks column(s) {', '.join(missing)}; the header needs "
                            "date,amount,communication")
-    by_communication = {}
-    for d in register.documents():
-        if d.type == "invoice":
-            doc = d.document
-            by_communication[getattr(doc, "structured_communication", "")] = d.number
+    by_communication = invoices_by_communication(register)
     parsed: list[tuple[int, str, date, Decimal, str, str]] = []
     unmatched: list[tuple[int, str]] = []
     seen: Counter[tuple[date, Decimal, str]] = Counter()
@@ -396,14 +393,9 @@ def import_bank_lines(register: Register, csv_text: str, *, source: str = "bank"
                 legacy[(number, when, amount, digits)] -= 1
                 again.append(line)
                 continue
-            stored = register.get(number)
-            if when < stored.issue_date:
-                unmatched.append((line, f"dated before invoice {number} of "
-                                        f"{stored.issue_date.isoformat()}"))
-                continue
-            if register.credited_total(number) >= stored.amount:
-                unmatched.append((line, f"pays {number}, which is fully credited: a refund "
-                                        "is due"))
+            why = cannot_pay(register, number, when)
+            if why is not None:
+                unmatched.append((line, why))
                 continue
             register.record_payment(number, amount, when, reference=digits, source=source,
                                     entry=entry)

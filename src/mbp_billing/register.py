@@ -821,6 +821,16 @@ def _schema_version(db: Connection | sqlite3.Connection) -> int:
     return version
 
 
+def _has_column(db: Connection | sqlite3.Connection, table: str, column: str) -> bool:
+    if isinstance(db, PostgresConnection):  # a failed statement would end its transaction
+        return column in db.columns(table)
+    try:
+        db.execute(f"SELECT {column} FROM {table} LIMIT 0")
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
 def _migrate(db: Connection | sqlite3.Connection) -> int:
     """Bring the register to :data:`SCHEMA_VERSION`; call inside a write transaction."""
     version = _schema_version(db)
@@ -1446,7 +1456,13 @@ class Register(_ReminderStore):
                 missing = sorted(set(range(1, max(seen) + 1)) - set(seen))
                 problems.append(Problem(None, None, f"series {series} is not gapless "
                                                     f"(missing counters {missing[:10]})"))
-        if self.schema_version >= 2:
+        version = self.schema_version
+        if version >= 2 or _has_column(self._db, "payments", "chain"):
+            if version < 2:
+                # Removing the version record must not hide the payments from verify.
+                problems.append(Problem(None, None, f"schema version {version} recorded, but "
+                                                    "the payments are sealed: the version "
+                                                    "record was removed or altered"))
             problems.extend(self._verify_payments(links))
         problems.extend(_walk_chain(links, expect_head))
         problems.extend(self.verify_reminders())

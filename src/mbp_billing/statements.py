@@ -45,8 +45,10 @@ __all__ = [
     "StatementEntry",
     "StatementImport",
     "camt053_example",
+    "cannot_pay",
     "find_structured_communication",
     "import_statement",
+    "invoices_by_communication",
     "read_statement",
 ]
 
@@ -205,17 +207,17 @@ def _read_coda(data: bytes, name: str) -> Statement:
     records = [line for line in text.splitlines() if line.strip()]
     # febelfin-coda checks these with assert, which python -O removes:
     # check the accounts of the old and new balance records here too.
-    accounts: list[str] = []
+    structure, old_account = "2", None
     for record in records:
         if record[:1] == "1" and len(record) >= 42:
-            accounts.append(_coda_account(record[1:2], record[5:42]))
+            structure, old_account = record[1:2], _coda_account(record[1:2], record[5:42])
         elif record[:1] == "8" and len(record) >= 41:
-            structure = next((r[1:2] for r in records if r[:1] == "1"), "2")
-            accounts.append(_coda_account(structure, record[4:41]))
-    if len(set(accounts)) > 1:
-        raise InvalidValue(_FIELD, name, "is an inconsistent CODA file: its balance records "
-                                         f"name different accounts ({', '.join(sorted(set(accounts)))}); "
-                                         "ask the bank for the statement again")
+            new_account = _coda_account(structure, record[4:41])
+            if old_account is not None and new_account != old_account:
+                raise InvalidValue(_FIELD, name, "is an inconsistent CODA file: its old balance "
+                                                 f"is of account {old_account}, its new balance "
+                                                 f"of {new_account}; ask the bank for the "
+                                                 "statement again")
     try:
         parsed = coda.CODA(io.StringIO("\n".join(records) + "\n"))
     except (AssertionError, ValueError, IndexError, KeyError, TypeError,
@@ -230,6 +232,9 @@ def _read_coda(data: bytes, name: str) -> Statement:
     account = ""
     last = date.min
     for st in parsed.statements:
+        if account and _coda_account(st._account_structure, st._account_currency) != account:
+            raise InvalidValue(_FIELD, name, "holds statements of several accounts; import "
+                                             "one account's file")
         account = _coda_account(st._account_structure, st._account_currency)
         moved = sum((m.amount for m in st.moves), Decimal(0))
         if st.new_balance is None or st.new_balance - st.old_balance != moved:
@@ -421,7 +426,11 @@ class StatementImport:
         }
 
 
-def _invoices_by_communication(register: Register) -> dict[str, str]:
+def invoices_by_communication(register: Register) -> dict[str, str]:
+    """Each issued invoice's number, by its structured communication (12 digits).
+
+    Shared by every import of bank lines, so they all match the same way.
+    """
     found = {}
     for stored in register.documents():
         if stored.type == "invoice":
@@ -478,13 +487,13 @@ def import_statement(register: Register, statement: Statement, *, source: str = 
         raise InvalidValue(_FIELD, statement.date.isoformat(),
                            f"the statement is dated after today ({as_of.isoformat()}); "
                            "check the file")
-    by_communication = _invoices_by_communication(register)
+    by_communication = invoices_by_communication(register)
     ignored = 0
     unmatched: list[tuple[StatementEntry, str]] = []
     candidates: list[tuple[StatementEntry, str]] = []
     for entry in statement.entries:
-        if not entry.can_pay:
-            ignored += 1
+        if not entry.can_pay or entry.amount <= 0:
+            ignored += 1  # debits, returns, reversals, and zero-amount information lines
             continue
         if entry.structured is None:
             unmatched.append((entry, "no structured communication"))
@@ -503,7 +512,7 @@ def import_statement(register: Register, statement: Statement, *, source: str = 
             if register.entry_recorded(entry.entry):
                 already += 1
                 continue
-            why = _cannot_pay(register, number, entry.booked_on)
+            why = cannot_pay(register, number, entry.booked_on)
             if why is not None:
                 unmatched.append((entry, why))
                 continue
@@ -517,8 +526,12 @@ def import_statement(register: Register, statement: Statement, *, source: str = 
     return StatementImport(tuple(recorded), already, tuple(unmatched), ignored, head)
 
 
-def _cannot_pay(register: Register, number: str, paid_on: date) -> str | None:
-    """Why a credit cannot be recorded on ``number`` (``None``: it can)."""
+def cannot_pay(register: Register, number: str, paid_on: date) -> str | None:
+    """Why money received on ``paid_on`` cannot pay ``number`` (``None``: it can).
+
+    The reasons an import reports a line as unmatched rather than refusing
+    the whole file; :meth:`Register.record_payment` refuses the same.
+    """
     stored = register.get(number)
     if paid_on < stored.issue_date:
         return f"dated before invoice {number} of {stored.issue_date.isoformat()}"
