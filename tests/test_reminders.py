@@ -131,6 +131,8 @@ def test_once_per_level_then_the_aanmaning_after_the_interval(register: Path) ->
     """Same day again: none; within 14 days: none; after 14 days: level 2 for the unpaid."""
     first = _remind(register, FIRST)
     assert _remind(register, FIRST) == {**first, "reminders": [], "restored": []}
+    with Register.open(register) as reg:
+        assert first["reminders_chain_head"] == reg.reminders()[-1].chain
     assert _remind(register, SECOND - timedelta(days=1))["reminders"] == []
     with Register.open(register) as reg:
         for number in ("F000005", "F000014", "F000021"):  # Boom pays everything

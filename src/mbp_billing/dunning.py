@@ -127,6 +127,8 @@ class RemindResult:
         after_notice: invoices still open after their *aanmaning*.
         restored: letters of ``as_of`` recorded before whose file was missing
             or cut short and has been written again from the register.
+        chain_head: the reminders' chain value after this run: keep it
+            outside the register to prove later that no letter went missing.
 
     Examples:
         >>> import pathlib, tempfile
@@ -146,13 +148,19 @@ class RemindResult:
     sent: tuple[SentReminder, ...]
     after_notice: tuple[AfterNotice, ...] = ()
     restored: tuple[Path, ...] = ()
+    chain_head: str = ""
 
     def to_record(self) -> dict[str, Any]:
-        """The ``remind --json`` document: ``reminders``, ``after_notice``, ``restored``."""
+        """The ``remind --json`` document.
+
+        ``reminders``, ``after_notice``, ``restored`` and
+        ``reminders_chain_head``.
+        """
         return {"as_of": self.as_of.isoformat(),
                 "reminders": [s.to_record() for s in self.sent],
                 "after_notice": [a.to_record() for a in self.after_notice],
-                "restored": [str(p) for p in self.restored]}
+                "restored": [str(p) for p in self.restored],
+                "reminders_chain_head": self.chain_head}
 
 
 def _check_interval(interval_days: object) -> int:
@@ -383,6 +391,7 @@ def remind(register: Register, *, as_of: date, out_dir: Path | None = None,
         for reminder, pdf in rendered:
             record = {**reminder.to_record(), "locale": locale}
             sent.append((reminder, register.insert_reminder(record, pdf=pdf), pdf))
+        head = register.last_reminder_chain()
     restored: list[Path] = []
     paths: list[Path | None] = []
     if out_dir is not None:
@@ -402,5 +411,5 @@ def remind(register: Register, *, as_of: date, out_dir: Path | None = None,
     return RemindResult(
         as_of, tuple(SentReminder(r, stored.id, path)
                      for (r, stored, _), path in zip(sent, paths, strict=True)),
-        tuple(notices), tuple(restored))
+        tuple(notices), tuple(restored), head)
 
