@@ -131,6 +131,8 @@ def test_once_per_level_then_the_aanmaning_after_the_interval(register: Path) ->
     """Same day again: none; within 14 days: none; after 14 days: level 2 for the unpaid."""
     first = _remind(register, FIRST)
     assert _remind(register, FIRST) == {**first, "reminders": [], "restored": []}
+    with Register.open(register) as reg:
+        assert first["reminders_chain_head"] == reg.reminders()[-1].chain
     assert _remind(register, SECOND - timedelta(days=1))["reminders"] == []
     with Register.open(register) as reg:
         for number in ("F000005", "F000014", "F000021"):  # Boom pays everything
@@ -182,6 +184,26 @@ def test_a_new_overdue_invoice_after_the_aanmaning_gets_a_herinnering_of_its_own
     assert [(r.level, [line.number for line in r.lines]) for r in hove] == [(1, ["F000026"])]
     assert [n.invoices for n in notices if n.buyer_kbo == HOVE] == [("F000003", "F000010",
                                                                       "F000018")]
+
+
+def test_an_invoice_overdue_since_the_herinnering_gets_its_own_before_any_notice(
+        tmp_path: Path) -> None:
+    """The aanmaning lists only invoices reminded before; the newer one gets a herinnering next."""
+    from factories import agreement
+
+    from mbp_billing import issue_invoice
+
+    with Register.open(tmp_path / "register.sqlite3") as reg:
+        issue_invoice(agreement(), 2023, issue_date=date(2023, 7, 10), register=reg)
+        first = remind(reg, as_of=date(2023, 8, 20))
+        issue_invoice(agreement(), 2024, issue_date=date(2024, 1, 2), register=reg)
+        notice = remind(reg, as_of=date(2024, 2, 10))
+        own = remind(reg, as_of=date(2024, 2, 24))
+    assert [(s.reminder.level, [line.number for line in s.reminder.lines])
+            for result in (first, notice, own) for s in result.sent] == [
+        (1, ["F000001"]), (2, ["F000001"]), (1, ["F000002"])]
+    assert [n.invoices for n in own.after_notice] == [("F000001",)]
+    assert notice.sent[0].reminder.previous_on == date(2023, 8, 20)
 
 
 def test_the_letter_says_what_is_open_and_how_to_pay(register: Path) -> None:
@@ -555,7 +577,8 @@ def test_any_sequence_of_issue_credit_pay_and_remind_adds_up(
                     assert all(line.open == ledger[line.number].open for line in letter.lines)
                     assert letter.level == 1 + max(levels.get(line.number, 0)
                                                    for line in letter.lines)
-                    assert all(levels.get(line.number, 0) < 2 for line in letter.lines)
+                    assert all(levels.get(line.number, 0) == letter.level - 1
+                               for line in letter.lines)  # never a level skipped
                     if kbo_ in last_letter:
                         assert (clock - last_letter[kbo_][0]).days >= interval
                     last_letter[kbo_] = (clock, interval)

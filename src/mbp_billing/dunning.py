@@ -7,11 +7,14 @@
 2. An invoice's *level* is the highest level of the letters that listed it:
    0 (never reminded), 1 (*herinnering*) or 2 (*aanmaning*, the written
    notice of Art. 10 §3).  Invoices at level 2 get no further letter.
-3. A municipality with invoices below level 2 gets one letter listing them
-   all, unless it got a letter less than ``interval_days`` ago (default 14):
-   so running ``remind`` twice on one day writes nothing the second time.
-   The letter's level is one more than the highest level of its invoices:
-   a *herinnering* when none was reminded before, else an *aanmaning*.
+3. A municipality with invoices below level 2 gets one letter, unless it
+   got a letter less than ``interval_days`` ago (default 14): so running
+   ``remind`` twice on one day writes nothing the second time.  The letter's
+   level is one more than the highest level of those invoices, and it lists
+   the invoices at the level below it: a *herinnering* lists every overdue
+   invoice never reminded; an *aanmaning* lists those that had their
+   *herinnering*.  Every invoice thus gets both letters in turn: one that
+   fell overdue since waits for the next letter, its own *herinnering*.
 4. Each letter is rendered (PDF, deterministic bytes), recorded in the
    register's append-only ``reminders`` table with the PDF's bytes and hash,
    in the same transaction, and written only after the commit, atomically
@@ -124,6 +127,8 @@ class RemindResult:
         after_notice: invoices still open after their *aanmaning*.
         restored: letters of ``as_of`` recorded before whose file was missing
             or cut short and has been written again from the register.
+        chain_head: the reminders' chain value after this run: keep it
+            outside the register to prove later that no letter went missing.
 
     Examples:
         >>> import pathlib, tempfile
@@ -143,13 +148,19 @@ class RemindResult:
     sent: tuple[SentReminder, ...]
     after_notice: tuple[AfterNotice, ...] = ()
     restored: tuple[Path, ...] = ()
+    chain_head: str = ""
 
     def to_record(self) -> dict[str, Any]:
-        """The ``remind --json`` document: ``reminders``, ``after_notice``, ``restored``."""
+        """The ``remind --json`` document.
+
+        ``reminders``, ``after_notice``, ``restored`` and
+        ``reminders_chain_head``.
+        """
         return {"as_of": self.as_of.isoformat(),
                 "reminders": [s.to_record() for s in self.sent],
                 "after_notice": [a.to_record() for a in self.after_notice],
-                "restored": [str(p) for p in self.restored]}
+                "restored": [str(p) for p in self.restored],
+                "reminders_chain_head": self.chain_head}
 
 
 def _check_interval(interval_days: object) -> int:
@@ -231,14 +242,18 @@ def plan_reminders(register: Register, *, as_of: date,
         since = last_letter.get(kbo)
         if not to_remind or (since is not None and (as_of - since).days < interval):
             continue
-        buyer = to_remind[-1][0].document.buyer  # the latest invoice's address
         letter_level = 1 + max(level.get(s.number, 0) for s, _ in to_remind)
-        previous = [reminded_by[s.number].reminded_on for s, _ in to_remind
+        # Every invoice goes through both levels: an aanmaning gives notice only
+        # for invoices reminded before; one never reminded waits for the next
+        # letter, a herinnering of its own.
+        listed = [(s, o) for s, o in to_remind if level.get(s.number, 0) == letter_level - 1]
+        buyer = listed[-1][0].document.buyer  # the latest invoice's address
+        previous = [reminded_by[s.number].reminded_on for s, _ in listed
                     if s.number in reminded_by]
         letters.append(Reminder(
             buyer=buyer, level=letter_level, reminded_on=as_of,
             lines=tuple(ReminderLine(number=s.number, issue_date=s.issue_date, amount=s.amount,
-                                     open=o) for s, o in to_remind),
+                                     open=o) for s, o in listed),
             previous_on=max(previous) if letter_level == 2 else None))
     return letters, notices
 
@@ -376,6 +391,7 @@ def remind(register: Register, *, as_of: date, out_dir: Path | None = None,
         for reminder, pdf in rendered:
             record = {**reminder.to_record(), "locale": locale}
             sent.append((reminder, register.insert_reminder(record, pdf=pdf), pdf))
+        head = register.last_reminder_chain()
     restored: list[Path] = []
     paths: list[Path | None] = []
     if out_dir is not None:
@@ -395,5 +411,5 @@ def remind(register: Register, *, as_of: date, out_dir: Path | None = None,
     return RemindResult(
         as_of, tuple(SentReminder(r, stored.id, path)
                      for (r, stored, _), path in zip(sent, paths, strict=True)),
-        tuple(notices), tuple(restored))
+        tuple(notices), tuple(restored), head)
 

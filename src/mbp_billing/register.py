@@ -642,6 +642,13 @@ class _ReminderStore:
                                "LIMIT 1").fetchone()
         return None if row is None else date.fromisoformat(row[0])
 
+    def last_reminder_chain(self) -> str:
+        """The chain value of the latest reminder (``GENESIS`` when none)."""
+        if not self._has_reminders_table():
+            return GENESIS
+        row = self._db.execute("SELECT chain FROM reminders ORDER BY id DESC LIMIT 1").fetchone()
+        return GENESIS if row is None else str(row[0])
+
     def insert_reminder(self, record: dict[str, Any], *, pdf: bytes) -> StoredReminder:
         """Record a reminder letter and its PDF, chained after the latest one.
 
@@ -664,8 +671,7 @@ class _ReminderStore:
                                    f"order, so give {latest.isoformat()} or later")
         pdf_sha = sha256(pdf)
         content = canonical_json({**record, "pdf_sha256": pdf_sha})
-        row = self._db.execute("SELECT chain FROM reminders ORDER BY id DESC LIMIT 1").fetchone()
-        prev = GENESIS if row is None else str(row[0])
+        prev = self.last_reminder_chain()
         chain = reminder_chain(prev, content)
         index = _reminder_index(record)
         cursor = self._db.execute(
