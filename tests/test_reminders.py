@@ -534,7 +534,7 @@ def test_any_sequence_of_issue_credit_pay_and_remind_adds_up(
     from factories import agreement, buyer, kbo
 
     from mbp_billing import issue_invoice
-    from mbp_billing.errors import BillingError
+    from mbp_billing.errors import BillingError, RegisterConflict
     from mbp_billing.receivables import aging
 
     agreements = [agreement(buyer=buyer(kbo=kbo(i), name=f"Gemeente {i}")) for i in range(3)]
@@ -562,7 +562,12 @@ def test_any_sequence_of_issue_credit_pay_and_remind_adds_up(
             elif op == "pay" and invoices:
                 number = invoices[pick % len(invoices)].number
                 amount = Decimal(value or 1).scaleb(-2)
-                reg.record_payment(number, amount, clock)
+                try:
+                    reg.record_payment(number, amount, clock)
+                except RegisterConflict:
+                    # A fully credited invoice takes no payment (issue 8, part 1).
+                    assert credited.get(number, Decimal("0.00")) >= reg.get(number).amount
+                    continue
                 paid[number] = paid.get(number, Decimal("0.00")) + amount
             elif op == "remind":
                 interval = pick
