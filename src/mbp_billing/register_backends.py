@@ -186,7 +186,7 @@ class SqliteConnection:
 
 # -- PostgreSQL --------------------------------------------------------------------
 
-_STRING_OR_PARAM = re.compile(r"'(?:[^']|'')*'|\?|%")
+_STRING_OR_PARAM = re.compile(r"'(?:[^']|'')*'|\?\s+IS\s+NULL\b|\?|%", re.IGNORECASE)
 
 
 def postgres_sql(sql: str, placeholder: str = "%s") -> str:
@@ -196,6 +196,8 @@ def postgres_sql(sql: str, placeholder: str = "%s") -> str:
         token = match.group(0)
         if token == "?":
             return placeholder
+        if token.startswith("?"):  # a bare parameter has no type to infer: say it is text
+            return f"CAST({placeholder} AS TEXT) IS NULL"
         if token == "%":
             return "%%"
         return token.replace("%", "%%")
@@ -209,6 +211,7 @@ _TRIGGER = re.compile(
     r"\s*'(?P<message>(?:[^']|'')*)'\s*\)\s*;\s*END\s*;", re.IGNORECASE | re.DOTALL)
 _TABLE = re.compile(r"CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+(\w+)\s*\((.*)\)\s*$",
                     re.IGNORECASE | re.DOTALL)
+_BYTEA = re.compile(r"^\s*(\w+)\s+BYTEA\b", re.IGNORECASE | re.MULTILINE)
 _INTEGER_KEY = re.compile(r"^\s*(\w+)\s+INTEGER\s+PRIMARY\s+KEY\b", re.IGNORECASE | re.MULTILINE)
 
 
@@ -254,7 +257,7 @@ def postgres_ddl(script: str) -> list[str]:
     """An SQLite schema script as PostgreSQL statements.
 
     Integer primary keys become identity columns, ``BLOB`` becomes
-    ``BYTEA``, and every ``RAISE(ABORT, ...)`` trigger becomes a PL/pgSQL
+    ``BYTEA`` stored uncompressed, and every ``RAISE(ABORT, ...)`` trigger becomes a PL/pgSQL
     trigger function with the same message (a ``DELETE`` trigger also
     refuses ``TRUNCATE``).  Anything else runs as written.
 
@@ -287,10 +290,17 @@ def postgres_ddl(script: str) -> list[str]:
             statement)
         statement = re.sub(r"\bBLOB\b", "BYTEA", statement, flags=re.IGNORECASE)
         out.append(statement)
+        table = _TABLE.match(statement)
+        if table:
+            # Stored files are kept as they are, not compressed again (as SQLite does):
+            # compressing each PDF on insert halves the speed of issuing.
+            out.extend(f"ALTER TABLE {table.group(1)} ALTER COLUMN {column} SET STORAGE EXTERNAL"
+                       for column in _BYTEA.findall(table.group(2)))
     return out
 
 
 _PREPOSITION: Final = {"INSERT": " into", "SELECT": " from", "DELETE": " from"}
+_VALUES = re.compile(r"\bVALUES\s*(\([^()]*\))\s*$", re.IGNORECASE)
 _INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 _VERB = re.compile(r"^\s*(\w+)", re.IGNORECASE)
 
@@ -369,20 +379,31 @@ class PostgresConnection:
         # not as hex text, and the rows in one pipeline.
         import psycopg
 
+        batch = [tuple(r) for r in rows]
+        values = _VALUES.search(sql)
         with self.errors(sql), psycopg.Cursor(self.raw) as cursor:
-            cursor.executemany(postgres_sql(sql, "%b"), [tuple(r) for r in rows])
+            if values is not None and 1 < len(batch) <= 100:
+                # One statement with one VALUES row per row: one round trip.
+                many = sql[:values.start(1)] + ", ".join([values.group(1)] * len(batch))
+                cursor.execute(postgres_sql(many, "%b"), [v for row in batch for v in row])
+            else:
+                cursor.executemany(postgres_sql(sql, "%b"), batch)
 
     def run(self, statement: str) -> None:
         """Run one statement verbatim (DDL, grants), with errors mapped."""
+        import psycopg
+
         self._tables = None
         with self.errors(statement):
-            self.raw.execute(statement.encode())
+            psycopg.ClientCursor(self.raw).execute(statement.encode())
 
     def begin_write(self) -> None:
+        import psycopg
+
         with self.errors("BEGIN"):
             self._in_transaction = True
             # One round trip: the lock is the transaction's first statement.
-            self.raw.execute(f"BEGIN ISOLATION LEVEL READ COMMITTED; "
+            psycopg.ClientCursor(self.raw).execute(f"BEGIN ISOLATION LEVEL READ COMMITTED; "
                              f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY:d})".encode())
 
     def commit(self) -> None:
@@ -496,7 +517,7 @@ def connect_postgres(url: str, keys: dict[str, str]) -> PostgresConnection:
                            "mbp_billing with the postgres extra: pip install "
                            "'mbp_billing[postgres]'") from None
     try:
-        raw = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor,
+        raw = psycopg.connect(url, autocommit=True,
                               connect_timeout=10)
     except psycopg.Error as exc:
         raise InvalidValue("register", redact(url),
