@@ -326,8 +326,8 @@ class PostgresConnection:
     """A psycopg 3 connection that speaks the register's SQLite-style SQL.
 
     Args:
-        raw: an open psycopg connection in autocommit mode (client-side
-            binding, so that ``? IS NULL`` needs no type).
+        raw: an open psycopg connection in autocommit mode; statements
+            use server-side binding (psycopg prepares those run often).
         url: the URL it was opened with (shown without password).
         keys: ``{table: integer key column}`` for ``lastrowid``.
     """
