@@ -27,6 +27,7 @@ Decimal('1666.67')
 from .agreement import Agreement, Amendment, parse_date
 from .analysis import charges_table, forecast, retiering, with_go_live
 from .audit import verify
+from .contracts import json_schema, json_schema_names
 from .documents import CreditNote, Invoice, Line, structured_communication
 from .einvoice import to_ubl
 from .errors import BillingError, InvalidValue, NotBillable, RegisterConflict
@@ -93,6 +94,8 @@ __all__ = [
     "go_live_date",
     "import_bank_lines",
     "issue_invoice",
+    "json_schema",
+    "json_schema_names",
     "load_portfolio",
     "months_billed",
     "parse_amount",
