@@ -218,9 +218,8 @@ def _wait_until_ready(server: PostgresServer, process: subprocess.Popen[bytes]) 
 
 
 def _stop(server: PostgresServer, process: subprocess.Popen[bytes]) -> None:
-    """Fast shutdown, then immediate, then kill; remove the folder."""
-    for how, wait in ((signal.SIGINT, STOP_TIMEOUT), (signal.SIGQUIT, 5.0),
-                      (signal.SIGKILL, 5.0)):
+    """Immediate shutdown (the data is thrown away), then kill; remove the folder."""
+    for how, wait in ((signal.SIGQUIT, STOP_TIMEOUT), (signal.SIGKILL, 5.0)):
         if process.poll() is not None:
             break
         with contextlib.suppress(ProcessLookupError):
