@@ -29,6 +29,10 @@ from typing import Any
 import attrs
 import pytest
 from factories import ISSUE_EXAMPLE_TOML
+from factories import buyer as make_buyer
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from strategies import agreements
 
 import mbp_billing
 from mbp_billing.cli import build_parser, main
@@ -322,6 +326,31 @@ def test_records_match_their_schema(name: str, samples: list[Any]) -> None:
         assert not (problems := errors(snake(name), record)), "\n".join(problems)
 
 
+@given(agreements(), st.sampled_from(["no-refund", "pro-rata"]), st.data())
+def test_records_of_any_agreement_match_their_schemas(agreement: Any, policy: str,
+                                                      data: st.DataObject) -> None:
+    """Every charge of any agreement, its invoice, line and credit note fit their contracts."""
+    from mbp_billing import CreditNote, EndPolicy, Invoice, build_schedule
+
+    start = agreement.billing_start
+    assume(start is not None)
+    schedule = build_schedule(agreement, start.year + 4, policy=EndPolicy(policy))
+    assert not errors("schedule", schedule.to_records())
+    assume(schedule.charges)
+    charge = data.draw(st.sampled_from(schedule.charges))
+    invoice = Invoice.build(charge, make_buyer(), number="F000001",
+                            issue_date=charge.earliest_invoice_date)
+    cents = int(invoice.total * 100)
+    amount = (None if cents < 2 or data.draw(st.booleans())
+              else str(Decimal(data.draw(st.integers(1, cents - 1))).scaleb(-2)))
+    note = CreditNote.build(invoice, number="C000001", issue_date=invoice.issue_date,
+                            reason="correctie", amount=amount)
+    for name, record in (("charge", charge.to_record()), ("invoice", invoice.to_record()),
+                         ("line", invoice.line.to_record()),
+                         ("credit_note", note.to_record())):
+        assert not (problems := errors(name, record)), f"{name}: {problems}"
+
+
 # -- the schemas are strict --------------------------------------------------------------
 
 def _issued(workspace: Workspace) -> dict[str, Any]:
@@ -360,3 +389,13 @@ def test_a_ledger_row_with_a_negative_or_unknown_status_is_rejected(workspace: W
     assert code == 0 and not errors("cli-ledger", rows)
     for change in ({"open": "-1.00"}, {"status": "lost"}, {"days_overdue": -1}):
         assert errors("cli-ledger", [{**rows[0], **change}]), change
+
+
+@pytest.mark.parametrize("record", [
+    {"documents": 3, "problems": ["F000001: PDF file missing"], "ok": True},
+    {"documents": 3, "problems": [], "ok": False},
+    {"documents": -1, "problems": [], "ok": True},
+])
+def test_a_verify_report_that_contradicts_itself_is_rejected(record: dict[str, Any]) -> None:
+    """``ok`` is true exactly when there is no problem."""
+    assert errors("cli-verify", record)
