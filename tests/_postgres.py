@@ -23,12 +23,14 @@ Two fixtures, imported by ``tests/conftest.py``:
   need a whole database (connections, ``NOTIFY`` channels, database-level
   privileges).
 
-Why not pytest-postgresql: it runs ``pg_ctl`` as the current user, and
-``initdb``/``pg_ctl`` refuse to run as root, which is how the tests and CI run
-here; its maintainers declined an option to run them as another user
-(dbfixtures/pytest-postgresql issues 341 and 455: "a Docker configuration
-matter"). Starting the server as the ``postgres`` system user needs only
-``subprocess``'s ``user=``/``group=``, which fits in this file.
+Why not pytest-postgresql: its executor runs ``pg_ctl initdb`` and
+``pg_ctl start`` with ``subprocess`` as the current user, with no option to
+switch users, and ``initdb``/``pg_ctl`` refuse to run as root, which is how
+the tests and CI run here (dbfixtures/pytest-postgresql issues 341 and 455
+asked for such an option and were closed without one). Starting the server
+as the ``postgres`` system user needs only ``subprocess``'s
+``user=``/``group=``, which fits in this file, with no TCP port and no
+further dependency (pytest-postgresql also needs mirakuru).
 
 Nothing depends on a server left running: the server is a child of the test
 process and gets SIGQUIT if that process dies (``PR_SET_PDEATHSIG``); a
