@@ -66,6 +66,8 @@ FOLDER_PREFIX = "mbp-billing-pg-"
 OWNER_FILE = "owner.pid"
 #: Port number naming the Unix socket (no TCP listener is opened).
 SOCKET_PORT = 5432
+#: Where Debian and Ubuntu keep the server binaries, off PATH.
+SERVER_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
 _PR_SET_PDEATHSIG = 1
@@ -107,8 +109,7 @@ def _binary(name: str) -> str | None:
     found = shutil.which(name)
     if found:
         return found
-    # Debian/Ubuntu keep the server binaries off PATH.
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
+    candidates = sorted(glob.glob(f"{SERVER_BIN_GLOB}/{name}"), reverse=True)
     return candidates[0] if candidates else None
 
 
@@ -161,7 +162,7 @@ def _start(base: Path) -> tuple[PostgresServer, subprocess.Popen[bytes]]:
     initdb, postgres = _binary("initdb"), _binary("postgres")
     if initdb is None or postgres is None:
         raise _Skip(f"no PostgreSQL server binaries (initdb, postgres) on PATH or in "
-                    f"/usr/lib/postgresql/*/bin; set {ENV_URL}=postgresql://... to use a server")
+                    f"{SERVER_BIN_GLOB}; set {ENV_URL}=postgresql://... to use a server")
     user = _as_user()
     _sweep_stale_folders(base)
     folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX, dir=base))
