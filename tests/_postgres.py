@@ -244,8 +244,11 @@ def postgres_server() -> Iterator[PostgresServer]:
     if external:
         yield PostgresServer(url=external)
         return
+    base = Path(tempfile.gettempdir())
+    if len(str(base)) > 60 and Path("/tmp").is_dir():
+        base = Path("/tmp")  # a Unix socket path may not exceed ~107 bytes
     try:
-        server, process = _start(Path(tempfile.gettempdir()))
+        server, process = _start(base)
     except _Skip as why:
         pytest.skip(str(why))
     try:
