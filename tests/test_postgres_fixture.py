@@ -121,14 +121,15 @@ def _gone(pid: int, seconds: float = 10.0) -> bool:
 
 
 @pytest.mark.skipif(bool(os.environ.get(ENV_URL)), reason=f"{ENV_URL} names an existing server")
-@pytest.mark.parametrize("outcome", ["passed", "failed"])
-def test_the_server_is_stopped_and_removed_after_the_session(tmp_path: Path,
-                                                             outcome: str) -> None:
-    """After a session that passes or fails, the server process and its folder are gone."""
-    child, report = _child_session(tmp_path, **({"FAIL": "1"} if outcome == "failed" else {}))
+def test_the_server_is_stopped_and_removed_after_a_failed_session(tmp_path: Path) -> None:
+    """After a session whose test fails, the server process and its folder are gone.
+
+    (A passing session ends the same way; the killed-session test below runs one.)
+    """
+    child, report = _child_session(tmp_path, FAIL="1")
     output = child.communicate(timeout=120)[0].decode(errors="replace")
     pid, folder = _started(report, child)
-    assert child.returncode == (0 if outcome == "passed" else 1), output
+    assert child.returncode == 1, output
     assert _gone(pid), f"postgres {pid} still running after the session"
     assert not folder.exists()
 
@@ -155,6 +156,49 @@ def test_a_killed_session_takes_its_server_along(tmp_path: Path) -> None:
     assert folder.exists()  # nobody was left to remove it ...
     report.unlink()
     again, report = _child_session(tmp_path)
-    again.communicate(timeout=120)
-    _started(report, again)
-    assert not folder.exists()  # ... until the next session started
+    output = again.communicate(timeout=120)[0].decode(errors="replace")
+    next_pid, next_folder = _started(report, again)
+    assert again.returncode == 0, output
+    assert not folder.exists()  # ... until the next session started,
+    assert _gone(next_pid) and not next_folder.exists()  # which passed and cleaned up
+
+
+def test_without_server_binaries_the_tests_skip_saying_why(tmp_path: Path) -> None:
+    """No initdb anywhere: the test using the server is skipped with a one-line reason."""
+    (tmp_path / "conftest.py").write_text(
+        "import _postgres\n_postgres.SERVER_BIN_GLOB = '/nonexistent/*/bin'\n")
+    (tmp_path / "test_child.py").write_text("def test_child(postgres_server):\n    pass\n")
+    environment = {k: v for k, v in os.environ.items() if k != ENV_URL}
+    environment.update(PYTHONPATH=str(TESTS), PATH=str(Path(sys.executable).parent))
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "_postgres", "-p", "no:cacheprovider",
+         "--rootdir", str(tmp_path), str(tmp_path / "test_child.py")],
+        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 skipped" in done.stdout
+    (reason,) = [line for line in done.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert "no PostgreSQL server binaries (initdb, postgres)" in reason
+    assert f"set {ENV_URL}=postgresql://" in reason
+
+
+def test_an_existing_server_named_in_the_environment_is_used_and_left_running(
+        tmp_path: Path, postgres_server: PostgresServer) -> None:
+    """With $MBP_BILLING_TEST_POSTGRES the tests start nothing, use it, and leave it up."""
+    (tmp_path / "test_child.py").write_text(
+        "import os, pathlib\n"
+        "def test_child(postgres_server, postgres_db):\n"
+        "    assert postgres_server.folder is None and postgres_server.pid is None\n"
+        "    pathlib.Path(os.environ['REPORT']).write_text(postgres_db)\n")
+    report = tmp_path / "report.txt"
+    environment = {**os.environ, "PYTHONPATH": str(TESTS), "REPORT": str(report),
+                   ENV_URL: postgres_server.url}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "_postgres", "-p", "no:cacheprovider",
+         "--rootdir", str(tmp_path), str(tmp_path / "test_child.py")],
+        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    name = report.read_text().rsplit("/", 1)[1].split("?")[0]
+    assert name.startswith("mbp_test_")
+    with postgres_server.connect() as admin:  # still up, and the test's database is gone
+        left = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    assert left is None

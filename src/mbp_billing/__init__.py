@@ -33,6 +33,7 @@ Decimal('1666.67')
 from .agreement import Agreement, Amendment, parse_date
 from .analysis import charges_table, forecast, retiering, with_go_live
 from .audit import verify
+from .contracts import json_schema, json_schema_names
 from .documents import CreditNote, Invoice, Line, structured_communication
 from .dunning import RemindResult, plan_reminders, remind
 from .einvoice import to_ubl
@@ -129,6 +130,8 @@ __all__ = [
     "import_statement",
     "init_register",
     "issue_invoice",
+    "json_schema",
+    "json_schema_names",
     "load_portfolio",
     "months_billed",
     "parse_amount",

@@ -17,6 +17,10 @@ What the rules fix, and where it shows in the XML:
 - R12: number, dates, both parties with address, the service and its period,
   the amounts in EUR, and the structured communication as payment reference.
 
+And the PDF: given ``pdf=``, the XML carries the document's own PDF as an
+embedded attachment (BG-24), so that a receiver can show it as printed;
+issuing always passes it.
+
 The element-by-element mapping, with the EN 16931 business terms, is in
 ``docs/einvoice.md``. The output is a pure function of the document: no
 clock, no random identifiers, fixed element order, so the same document
