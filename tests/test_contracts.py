@@ -280,6 +280,7 @@ def _samples(folder: Path) -> list[Any]:
         Register,
         build_ledger,
         build_schedule,
+        copy_register,
         credit_invoice,
         import_bank_lines,
         issue_invoice,
@@ -304,7 +305,9 @@ def _samples(folder: Path) -> list[Any]:
                           register=register, out_dir=folder / "out", workers=1),
             register.documents(),
             build_ledger(register, as_of=date(2024, 3, 1)),
+            register.events(),
         ]
+    roots.append(copy_register(folder / "register.sqlite3", folder / "copy.sqlite3"))
     return list(_reachable(roots))
 
 
