@@ -80,6 +80,8 @@ def test_documents_are_never_updated_or_deleted(register: Register,
                              ("DELETE FROM documents", "never deleted"),
                              (f"UPDATE files SET data = {blob}", "never updated"),
                              ("DELETE FROM files", "never deleted"),
+                             ("UPDATE payments SET amount = '0.01'", "never updated"),
+                             ("DELETE FROM payments", "never deleted"),
                              ("UPDATE events SET amount = '0.00'", "never updated"),
                              ("DELETE FROM events", "never deleted")):
             with pytest.raises(Exception, match=refusal):
