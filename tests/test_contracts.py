@@ -28,6 +28,7 @@ from typing import Any
 
 import attrs
 import pytest
+from _statements import Move, camt053
 from factories import ISSUE_EXAMPLE_TOML
 from factories import buyer as make_buyer
 from hypothesis import assume, given
@@ -114,7 +115,7 @@ def test_an_unknown_schema_name_is_refused_with_the_names() -> None:
 def test_a_returned_schema_is_a_copy() -> None:
     """Changing the returned dict leaves the next one intact."""
     json_schema("cli-verify")["required"].clear()
-    assert json_schema("cli-verify")["required"] == ["documents", "problems", "ok"]
+    assert json_schema("cli-verify")["required"] == ["documents", "problems", "ok", "chain_head"]
 
 
 # -- nothing is missing ----------------------------------------------------------------
@@ -278,13 +279,18 @@ def _samples(folder: Path) -> list[Any]:
     from mbp_billing import (
         Agreement,
         Register,
+        account_statement,
+        aging,
         build_ledger,
         build_schedule,
         copy_register,
         credit_invoice,
         import_bank_lines,
+        import_statement,
         issue_invoice,
         load_portfolio,
+        read_statement,
+        remind,
         run_portfolio,
     )
     from mbp_billing.schedule import EndPolicy
@@ -307,6 +313,16 @@ def _samples(folder: Path) -> list[Any]:
             build_ledger(register, as_of=date(2024, 3, 1)),
             register.events(),
         ]
+        roots.append(import_statement(register, read_statement(camt053(
+            [Move("100.00", "+++000/0000/00303+++", structured=True, booked_on=TODAY),
+             Move("5.00", "nothing", booked_on=TODAY)], day=TODAY), "s.xml"),
+            source="s.xml", as_of=TODAY))
+        roots.append(register.payments())
+        for day in (date(2026, 3, 2), date(2026, 3, 20), date(2026, 4, 20)):  # 1, 2, after
+            roots.append(remind(register, as_of=day, out_dir=folder / "letters"))
+        roots.append(aging(register, as_of=date(2026, 3, 2)))
+        roots.append(account_statement(register, agreement.buyer.kbo if agreement.buyer
+                                       else "", as_of=date(2026, 3, 2)))
     roots.append(copy_register(folder / "register.sqlite3", folder / "copy.sqlite3"))
     return list(_reachable(roots))
 

@@ -78,7 +78,7 @@ def json_schema(name: str) -> dict[str, Any]:
     Examples:
         >>> schema = json_schema("cli-verify")
         >>> schema["$id"].endswith("/cli-verify.json"), sorted(schema["required"])
-        (True, ['documents', 'ok', 'problems'])
+        (True, ['chain_head', 'documents', 'ok', 'problems'])
         >>> json_schema("common")["$defs"]["money"]["pattern"]
         '^(0|[1-9][0-9]*)\\\\.[0-9]{2}$'
     """
