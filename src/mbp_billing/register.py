@@ -1,4 +1,6 @@
-"""The register: the only state of mbp_billing, an embedded SQLite database.
+"""The register: the only state of mbp_billing, an embedded SQLite database
+(the default) or a shared PostgreSQL one (a ``postgresql://`` URL; the SQL
+below runs on both through :mod:`mbp_billing.register_backends`).
 
 It numbers documents from gapless ascending sequences (one per series, never
 restarting), keeps each issued document with the exact bytes of its PDF and
@@ -18,7 +20,13 @@ rewritten: documents keep their rows and chain values.
 
 Concurrency: WAL journal, ``BEGIN IMMEDIATE`` for every write (a second
 writer waits, up to the busy timeout), so two processes numbering at the
-same time never duplicate or skip a number.
+same time never duplicate or skip a number.  On PostgreSQL every write
+takes a transaction-level advisory lock first, to the same effect across
+machines.
+
+Events: every issued document, payment and reminder appends a row to
+``events`` in the same transaction (an outbox, read with
+:meth:`Register.events`).
 
 >>> import tempfile, pathlib
 >>> with Register.open(pathlib.Path(tempfile.mkdtemp()) / "r.sqlite3") as reg:
@@ -988,7 +996,7 @@ class Register(_ReminderStore):
         except BaseException:
             db.close()
             raise
-        return cls(db, url, read_only=read_only)
+        return cls(db, redact(url), read_only=read_only)  # path: shown, never a password
 
     def close(self) -> None:
         """Close the database connection."""
