@@ -150,3 +150,18 @@ def test_many_issues_are_gapless(register_location: Any) -> None:
         assert numbers == [f"F{i:06d}" for i in range(1, 121)]
         credit_invoice("F000005", reason="test", issue_date=date(2025, 8, 1), register=reg)
         assert reg.verify() == []
+
+
+def test_verify_names_a_tampered_or_deleted_payment(register: Register,
+                                                    register_location: Any) -> None:
+    """Payments are in the chain on both backends: a changed or removed one is named."""
+    with register.transaction():
+        register.insert(_invoice("F000001"), pdf=b"p", xml=b"x")
+    register.record_payment("F000001", Decimal("100.00"), date(2024, 1, 20))
+    register.record_payment("F000001", Decimal("200.00"), date(2024, 1, 21))
+    head = register.last_chain()
+    tamper(register_location, "UPDATE payments SET amount = '1000.00' WHERE id = 1", "payments")
+    assert [p.number for p in register.verify()] == ["payment 1"]
+    tamper(register_location, "DELETE FROM payments WHERE id = 2", "payments")
+    problems = register.verify(expect_head=head)
+    assert any(p.number is None and head in p.message for p in problems)
