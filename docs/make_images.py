@@ -1,4 +1,4 @@
-"""Regenerate the example pictures of docs/invoice.md and docs/credit-note.md.
+"""Regenerate the example pictures of docs/invoice.md, credit-note.md and reminder.md.
 
 Renders the built-in example agreement's first invoice and a credit note of it
 with :func:`mbp_billing.render.render_pdf`, then page 1 of each as a PNG with
@@ -20,7 +20,8 @@ import pypdfium2  # type: ignore[import-untyped]
 
 from mbp_billing.agreement import Agreement
 from mbp_billing.documents import CreditNote, Invoice
-from mbp_billing.render import render_pdf
+from mbp_billing.reminders import Reminder, ReminderLine
+from mbp_billing.render import render_pdf, render_reminder_pdf
 from mbp_billing.schedule import build_schedule
 
 #: Resolution of the pictures: readable on screen, well under 300 KB.
@@ -43,6 +44,17 @@ def example_documents() -> tuple[Invoice, CreditNote]:
     return invoice, credit
 
 
+def example_reminder() -> Reminder:
+    """An aanmaning of the example's 2023 invoice and (part of) its 2024 invoice."""
+    invoice, _ = example_documents()
+    lines = (ReminderLine(number="F000001", issue_date=date(2023, 7, 10),
+                          amount=invoice.total, open=invoice.total),
+             ReminderLine(number="F000002", issue_date=date(2024, 1, 2),
+                          amount=invoice.line.annual_fee, open=invoice.line.annual_fee))
+    return Reminder(buyer=invoice.buyer, level=2, reminded_on=date(2024, 3, 1), lines=lines,
+                    previous_on=date(2024, 2, 15))
+
+
 def write_png(pdf: bytes, path: Path) -> None:
     """Page 1 of ``pdf`` as a palette PNG at :data:`DPI`."""
     page = pypdfium2.PdfDocument(pdf)[0]
@@ -52,7 +64,7 @@ def write_png(pdf: bytes, path: Path) -> None:
 
 
 def main() -> None:
-    """Write docs/img/invoice-example.png and docs/img/credit-note-example.png."""
+    """Write docs/img/invoice-example.png, credit-note-example.png and reminder-example.png."""
     OUT.mkdir(exist_ok=True)
     invoice, credit = example_documents()
     for document, name in ((invoice, "invoice-example.png"),
@@ -60,6 +72,9 @@ def main() -> None:
         path = OUT / name
         write_png(render_pdf(document), path)
         print(f"wrote {path} ({path.stat().st_size // 1024} KB)")
+    path = OUT / "reminder-example.png"
+    write_png(render_reminder_pdf(example_reminder()), path)
+    print(f"wrote {path} ({path.stat().st_size // 1024} KB)")
 
 
 if __name__ == "__main__":

@@ -101,7 +101,7 @@ def cli_process(argv: Sequence[str], **popen: Any) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
 
 
-def register_keys(path: Path) -> dict[Key, list[str]]:
+def register_keys(path: Path | str) -> dict[Key, list[str]]:
     """The invoice numbers of each (buyer, year, kind) in the register at ``path``."""
     keys: dict[Key, list[str]] = {}
     with Register.open(path, create=False) as reg:

@@ -1,8 +1,12 @@
-"""Shared test configuration: hypothesis profiles and a network guard.
+"""Shared test configuration: hypothesis profiles, a network guard, PostgreSQL.
 
 Two hypothesis profiles are registered.  ``ci`` (picked when the ``CI``
 environment variable is set, as ``.ci/run`` does) is small, derandomized and
 prints a reproduction blob on failure; ``dev`` (the default) explores more.
+
+``postgres_server``, ``postgres_db`` and ``postgres_schema`` (a throw-away
+PostgreSQL server per session, a fresh database or schema per test) come
+from ``tests/_postgres.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _postgres import (  # noqa: F401 -- fixtures for every test
+    _postgres_shared_db,
+    postgres_db,
+    postgres_schema,
+    postgres_server,
+)
 from hypothesis import settings
 
 settings.register_profile(
@@ -49,3 +59,20 @@ def _work_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory,
     """
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
     monkeypatch.delenv("MBP_BILLING_REGISTER", raising=False)
+
+
+# -- the register on both backends (issue 10) ------------------------------------------
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> str:
+    """The URL of a fresh, empty register on the test server (its own schema, as superuser)."""
+    url: str = request.getfixturevalue("postgres_schema")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def register_location(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
+    """Where a fresh register goes: an SQLite file, then a PostgreSQL schema."""
+    if request.param == "sqlite":
+        return tmp_path / "register.sqlite3"
+    return request.getfixturevalue("postgres_url")

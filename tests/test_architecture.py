@@ -22,16 +22,15 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "architecture.md"
 #: its own layer and of the layers below it, never of a layer above it.
 #: A name is a module (``money``) or a package (``render``), without ``.py``.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("errors", "money", "text", "tables")),
+    ("base", ("errors", "money", "text", "tables", "contracts")),
     ("facts", ("parties", "population")),
     ("rules", ("tariff", "proration", "term", "agreement", "schedule")),
     ("inputs", ("portfolio", "examples")),
-    ("documents", ("documents",)),
+    ("documents", ("documents", "reminders")),
     ("renderings", ("render", "einvoice")),
-    ("register", ("register",)),
-    # bank/statements (issue 8, bank files) and reminders (issue 8, dunning)
-    # are placed here ahead of the branches that add them.
-    ("services", ("issuing", "runs", "audit", "ledger", "bank", "statements", "reminders")),
+    ("register", ("register", "register_backends")),
+    ("services", ("issuing", "runs", "audit", "ledger", "statements", "receivables",
+                  "dunning")),
     ("analysis", ("analysis", "plot", "revenue")),
     ("interface", ("cli", "__main__", "__init__")),
 ]
@@ -39,14 +38,16 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 #: Pairs kept apart both ways although one layer is above the other: the
 #: register keeps renderings as bytes and never renders; the renderers are
 #: pure functions of a document and never read the register.
-APART: list[tuple[str, str]] = [("register", "render"), ("register", "einvoice")]
+APART: list[tuple[str, str]] = [("register", "render"), ("register", "einvoice"),
+                                ("register_backends", "render"),
+                                ("register_backends", "einvoice")]
 
 #: Third-party (or standard library) packages only some modules may import.
 ONLY: dict[str, tuple[str, ...]] = {
     "reportlab": ("render",),
-    "sqlite3": ("register",),
-    "psycopg": ("register",),
-    "psycopg2": ("register",),
+    "sqlite3": ("register", "register_backends"),
+    "psycopg": ("register", "register_backends"),
+    "psycopg2": ("register", "register_backends"),
     "pandas": ("tables", "analysis", "plot", "ledger"),
     "matplotlib": ("plot",),
 }

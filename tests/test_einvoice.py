@@ -8,6 +8,7 @@ into the repository, and the tests skip, saying why, where they are absent.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from mbp_billing.documents import (
 from mbp_billing.einvoice import CUSTOMIZATION_ID, PROFILE_ID, to_ubl
 from mbp_billing.errors import InvalidValue
 from mbp_billing.parties import SELLER, SELLER_BIC, SELLER_IBAN, Party
+from mbp_billing.render import render_pdf
 from mbp_billing.schedule import EndPolicy, build_schedule
 from mbp_billing.text import MAX_NAME_LENGTH, document_text
 
@@ -480,18 +482,90 @@ def test_control_character_in_reason_is_refused() -> None:
     assert caught.value.field == "reason"
 
 
+# -- the PDF inside (issue 10, part 6) -------------------------------------------------
+
+#: A stand-in for the PDF where rendering one would only cost time.
+SMALL_PDF = b"%PDF-1.7\n% a stand-in, not a real PDF\n%%EOF\n"
+
+
+def attachment(root: etree._Element) -> etree._Element:
+    """The single AdditionalDocumentReference."""
+    return one(root, "cac:AdditionalDocumentReference")
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_the_pdf_travels_inside_the_xml(name: str) -> None:
+    """The XML carries its own PDF, base64, with number, description, mime code and file name."""
+    document = EXAMPLES[name]()
+    pdf = render_pdf(document)
+    reference = attachment(parse(to_ubl(document, pdf=pdf)))
+    assert text(reference, "cbc:ID") == document.number
+    noun = "Factuur" if isinstance(document, Invoice) else "Creditnota"
+    assert text(reference, "cbc:DocumentDescription") == f"{noun} {document.number} (PDF)"
+    binary = one(reference, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject")
+    assert binary.get("mimeCode") == "application/pdf"
+    assert binary.get("filename") == f"{document.number}.pdf"
+    assert base64.b64decode(binary.text or "", validate=True) == pdf
+    assert not reference.findall("cbc:DocumentTypeCode", NS)  # 130 would mean "invoiced object"
+
+
+@given(documents)
+def test_the_attachment_sits_where_the_ubl_schema_wants_it(document: Document) -> None:
+    """AdditionalDocumentReference follows the period/billing reference, precedes the seller."""
+    root = parse(to_ubl(document, pdf=SMALL_PDF))
+    names = [etree.QName(child).localname for child in root]
+    at = names.index("AdditionalDocumentReference")
+    before = "BillingReference" if isinstance(document, CreditNote) else "InvoicePeriod"
+    assert names[at - 1] == before
+    assert names[at + 1] == "AccountingSupplierParty"
+    assert names.count("AdditionalDocumentReference") == 1
+
+
+def test_the_base64_is_one_unbroken_line() -> None:
+    """No wrapping: the encoding has one form, and the text is exactly b64encode(pdf)."""
+    document = EXAMPLES["annual-invoice"]()
+    pdf = render_pdf(document)
+    xml = to_ubl(document, pdf=pdf)
+    encoded = base64.b64encode(pdf)
+    assert b">" + encoded + b"</cbc:EmbeddedDocumentBinaryObject>" in xml
+    assert b"\n" not in encoded and b"\r" not in encoded
+    assert len(xml.splitlines()) == len(to_ubl(document).splitlines()) + 7  # the element, 7 lines
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_same_document_and_pdf_give_identical_bytes(name: str) -> None:
+    """With the PDF embedded, a document rebuilt from its record still gives the same bytes."""
+    document = EXAMPLES[name]()
+    rebuilt = document_from_record(document.to_record())
+    assert to_ubl(document, pdf=render_pdf(document)) == to_ubl(rebuilt, pdf=render_pdf(rebuilt))
+
+
+def test_without_a_pdf_there_is_no_attachment() -> None:
+    """``pdf=None`` (the default) leaves the attachment out."""
+    assert not parse(to_ubl(make_invoice())).findall("cac:AdditionalDocumentReference", NS)
+
+
+@pytest.mark.parametrize("bad", [b"", b"<?xml?>", b"PDF-1.7", "%PDF-1.7"])
+def test_something_else_than_a_pdf_is_refused(bad: Any) -> None:
+    """Bytes that are not a PDF (or text instead of bytes) are refused, naming ``pdf``."""
+    with pytest.raises(InvalidValue, match="not a PDF") as caught:
+        to_ubl(make_invoice(), pdf=bad)
+    assert caught.value.field == "pdf"
+
+
 # -- official validation ---------------------------------------------------------------
 
 def test_example_documents_pass_the_official_validation(
         validator: Validator, example_document: Document) -> None:
-    """The fixed examples pass the UBL 2.1 XSD, EN 16931 and Peppol BIS 3 rules."""
+    """The fixed examples, with and without their PDF, pass the XSD, EN 16931 and Peppol rules."""
     validator.assert_valid(to_ubl(example_document))
+    validator.assert_valid(to_ubl(example_document, pdf=render_pdf(example_document)))
 
 
 def test_example_documents_raise_no_schematron_warning(
         validator: Validator, example_document: Document) -> None:
-    """The fixed examples raise not even a non-fatal warning."""
-    _, warnings = validator.check(to_ubl(example_document))
+    """The fixed examples, PDF embedded, raise not even a non-fatal warning."""
+    _, warnings = validator.check(to_ubl(example_document, pdf=render_pdf(example_document)))
     assert not warnings, "\n".join(warnings)
 
 
@@ -507,8 +581,8 @@ def test_example_documents_raise_no_schematron_warning(
                       buyer=make_buyer(kbo="0000000097")))
 def test_generated_invoices_pass_the_official_validation(
         validator: Validator, invoice: Invoice) -> None:
-    """Invoices of generated agreements pass the XSD, EN 16931 and Peppol BIS 3 rules."""
-    validator.assert_valid(to_ubl(invoice))
+    """Invoices of generated agreements, with a PDF inside, pass the XSD, EN 16931 and Peppol."""
+    validator.assert_valid(to_ubl(invoice, pdf=SMALL_PDF))
 
 
 @given(credit_notes())

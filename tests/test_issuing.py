@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -11,9 +12,12 @@ from factories import agreement, buyer
 
 from mbp_billing.agreement import Agreement, Amendment
 from mbp_billing.documents import Invoice
+from mbp_billing.einvoice import to_ubl
 from mbp_billing.errors import InvalidValue, NotBillable, RegisterConflict
 from mbp_billing.issuing import credit_invoice, issue_invoice, sweep_temporary_files
 from mbp_billing.register import Register
+from mbp_billing.render import render_pdf
+from mbp_billing.schedule import build_schedule
 
 
 @pytest.fixture
@@ -54,6 +58,32 @@ def test_asking_again_returns_the_same_invoice_and_bytes(register: Register,
     assert again.stored.issue_date == date(2024, 1, 2)
     assert _snapshot(out) == before
     assert register.next_number("F") == "F000002"
+
+
+def test_the_written_xml_carries_the_written_pdf(register: Register, tmp_path: Path) -> None:
+    """The UBL file of a new invoice embeds exactly the bytes of its PDF file (issue 10, 6)."""
+    out = tmp_path / "out"
+    issue_invoice(agreement(), 2023, issue_date=date(2023, 7, 10), register=register, out_dir=out)
+    xml = (out / "F000001.xml").read_bytes()
+    pdf = (out / "F000001.pdf").read_bytes()
+    assert base64.b64encode(pdf) in xml
+    assert b'mimeCode="application/pdf" filename="F000001.pdf"' in xml
+
+
+def test_a_document_issued_before_keeps_its_stored_xml(register: Register,
+                                                       tmp_path: Path) -> None:
+    """An invoice recorded with an XML without attachment is rewritten as stored, not re-rendered."""
+    charge = build_schedule(agreement(), through=2023).for_year(2023)
+    invoice = Invoice.build(charge, buyer(), number="F000001", issue_date=date(2023, 7, 10))
+    pdf, old_xml = render_pdf(invoice), to_ubl(invoice)  # as issued before the PDF went inside
+    with register.transaction():
+        register.insert(invoice, pdf=pdf, xml=old_xml)
+    out = tmp_path / "out"
+    again = issue_invoice(agreement(), 2023, issue_date=date(2023, 8, 1), register=register,
+                          out_dir=out)
+    assert not again.new
+    assert (out / "F000001.xml").read_bytes() == old_xml
+    assert (out / "F000001.pdf").read_bytes() == pdf
 
 
 def test_amendment_never_changes_an_issued_invoice(register: Register) -> None:

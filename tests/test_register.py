@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from _registers import raw_connection, tamper
 from factories import agreement, buyer, kbo
 
 from mbp_billing.documents import Invoice
@@ -18,9 +19,9 @@ from mbp_billing.schedule import build_schedule
 
 
 @pytest.fixture
-def register(tmp_path: Path) -> Register:
-    """A fresh register in a temporary folder."""
-    reg = Register.open(tmp_path / "register.sqlite3")
+def register(register_location: Any) -> Register:
+    """A fresh register: an SQLite file, then a PostgreSQL database."""
+    reg = Register.open(register_location)
     yield reg
     reg.close()
 
@@ -67,18 +68,29 @@ def test_failed_transaction_leaves_nothing(register: Register) -> None:
     assert register.next_number("F") == "F000001"
 
 
-def test_documents_are_never_updated_or_deleted(register: Register, tmp_path: Path) -> None:
-    """The database itself refuses to update or delete an issued document."""
+def test_documents_are_never_updated_or_deleted(register: Register,
+                                                register_location: Any) -> None:
+    """The database itself refuses to update or delete an issued document, even for its owner."""
     with register.transaction():
         register.insert(_invoice("F000001"), pdf=b"p", xml=b"x")
-    raw = sqlite3.connect(tmp_path / "register.sqlite3")
-    with pytest.raises(sqlite3.DatabaseError, match="never updated"):
-        raw.execute("UPDATE documents SET amount = '1.00'")
-    with pytest.raises(sqlite3.DatabaseError, match="never deleted"):
-        raw.execute("DELETE FROM documents")
-    with pytest.raises(sqlite3.DatabaseError, match="never updated"):
-        raw.execute("UPDATE files SET data = x'00'")
-    raw.close()
+    register.record_payment("F000001", Decimal("1.00"), date(2024, 1, 20))
+    blob = "x'00'" if register.backend == "sqlite" else "'\\x00'::bytea"
+    with raw_connection(register_location) as raw:
+        for sql, refusal in (("UPDATE documents SET amount = '1.00'", "never updated"),
+                             ("DELETE FROM documents", "never deleted"),
+                             (f"UPDATE files SET data = {blob}", "never updated"),
+                             ("DELETE FROM files", "never deleted"),
+                             ("UPDATE payments SET amount = '0.01'", "never updated"),
+                             ("DELETE FROM payments", "never deleted"),
+                             ("UPDATE events SET amount = '0.00'", "never updated"),
+                             ("DELETE FROM events", "never deleted")):
+            with pytest.raises(Exception, match=refusal):
+                raw.execute(sql)
+        if register.backend == "postgresql":
+            with pytest.raises(Exception, match="never deleted"):
+                raw.execute("TRUNCATE events")
+    assert register.verify() == []
+    assert len(register.events()) == 2
 
 
 def test_chain_links_each_document_to_the_previous(register: Register) -> None:
@@ -94,30 +106,21 @@ def test_chain_links_each_document_to_the_previous(register: Register) -> None:
     assert register.verify() == []
 
 
-def _tamper(path: Path, sql: str) -> None:
-    raw = sqlite3.connect(path)
-    raw.execute("DROP TRIGGER documents_never_updated")
-    raw.execute("DROP TRIGGER files_never_updated")
-    raw.execute(sql)
-    raw.commit()
-    raw.close()
-
-
-def test_verify_names_a_tampered_amount(register: Register, tmp_path: Path) -> None:
+def test_verify_names_a_tampered_amount(register: Register, register_location: Any) -> None:
     """Changing a stored document's content breaks its hash and is named."""
     with register.transaction():
         register.insert(_invoice("F000001"), pdf=b"p", xml=b"x")
-    _tamper(tmp_path / "register.sqlite3",
-            "UPDATE documents SET content = replace(content, '7000.00', '700.00')")
+    tamper(register_location,
+           "UPDATE documents SET content = replace(content, '7000.00', '700.00')")
     problems = register.verify()
     assert problems and all(p.number == "F000001" for p in problems)
 
 
-def test_verify_names_a_tampered_file(register: Register, tmp_path: Path) -> None:
+def test_verify_names_a_tampered_file(register: Register, register_location: Any) -> None:
     """A flipped byte in a stored PDF is reported with its file name."""
     with register.transaction():
         register.insert(_invoice("F000001"), pdf=b"pdf-bytes", xml=b"x")
-    _tamper(tmp_path / "register.sqlite3", "UPDATE files SET data = x'00' WHERE format = 'pdf'")
+    tamper(register_location, "UPDATE files SET data = x'00' WHERE format = 'pdf'")
     assert [p.file for p in register.verify()] == ["F000001.pdf"]
 
 
@@ -136,9 +139,9 @@ def test_payments_are_recorded_against_invoices(register: Register) -> None:
     assert (payment.amount, payment.paid_on) == (Decimal("7000.00"), date(2024, 1, 20))
 
 
-def test_many_issues_are_gapless(tmp_path: Path) -> None:
+def test_many_issues_are_gapless(register_location: Any) -> None:
     """Forty buyers over three years give F000001..F000120 without a gap."""
-    with Register.open(tmp_path / "r.sqlite3") as reg:
+    with Register.open(register_location) as reg:
         for year in (2023, 2024, 2025):
             for n in range(40):
                 a = agreement(buyer=buyer(kbo=kbo(n), name=f"Gemeente {n}"))
@@ -147,3 +150,18 @@ def test_many_issues_are_gapless(tmp_path: Path) -> None:
         assert numbers == [f"F{i:06d}" for i in range(1, 121)]
         credit_invoice("F000005", reason="test", issue_date=date(2025, 8, 1), register=reg)
         assert reg.verify() == []
+
+
+def test_verify_names_a_tampered_or_deleted_payment(register: Register,
+                                                    register_location: Any) -> None:
+    """Payments are in the chain on both backends: a changed or removed one is named."""
+    with register.transaction():
+        register.insert(_invoice("F000001"), pdf=b"p", xml=b"x")
+    register.record_payment("F000001", Decimal("100.00"), date(2024, 1, 20))
+    register.record_payment("F000001", Decimal("200.00"), date(2024, 1, 21))
+    head = register.last_chain()
+    tamper(register_location, "UPDATE payments SET amount = '1000.00' WHERE id = 1", "payments")
+    assert [p.number for p in register.verify()] == ["payment 1"]
+    tamper(register_location, "DELETE FROM payments WHERE id = 2", "payments")
+    problems = register.verify(expect_head=head)
+    assert any(p.number is None and head in p.message for p in problems)

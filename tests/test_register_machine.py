@@ -15,6 +15,7 @@ tens of milliseconds.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,7 +25,13 @@ from _statements import Move, camt053
 from factories import agreement, buyer, kbo
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from mbp_billing.agreement import Agreement
 from mbp_billing.documents import Document, canonical_json, counter_of, structured_communication
@@ -61,7 +68,7 @@ class RegisterMachine(RuleBasedStateMachine):
         super().__init__()
         self._patch = mock.patch("mbp_billing.issuing.render_files", _stub_render)
         self._patch.start()
-        self.register = Register.open(":memory:")
+        self.register = self.open_register()
         self.today = date(2023, 7, 3)
         self.invoices: dict[str, tuple[Key, Decimal]] = {}
         self.credited: dict[str, Decimal] = {}
@@ -70,6 +77,10 @@ class RegisterMachine(RuleBasedStateMachine):
         self.statements: list[Statement] = []
         self.entries: set[str] = set()
         self.credit_notes: list[str] = []
+
+    def open_register(self) -> Register:
+        """A fresh, empty register for one example (SQLite in memory here)."""
+        return Register.open(":memory:")
 
     def teardown(self) -> None:
         self.register.close()
@@ -266,3 +277,18 @@ class RegisterMachine(RuleBasedStateMachine):
 
 RegisterMachine.TestCase.settings = settings(stateful_step_count=25)
 TestRegisterMachine = RegisterMachine.TestCase
+
+
+def test_register_machine_on_postgresql(postgres_server: Any, _postgres_shared_db: str) -> None:
+    """The same machine against PostgreSQL: a fresh schema of one database per example."""
+    schemas = itertools.count(1)
+
+    class OnPostgres(RegisterMachine):
+        def open_register(self) -> Register:
+            schema = f"machine_{next(schemas)}"
+            with postgres_server.connect(_postgres_shared_db) as admin:
+                admin.execute(f"CREATE SCHEMA {schema}")
+            return Register.open(postgres_server.database_url(_postgres_shared_db,
+                                                              search_path=schema))
+
+    run_state_machine_as_test(OnPostgres, settings=settings(stateful_step_count=25))

@@ -129,11 +129,13 @@ def test_an_open_register_stays_open(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("location", "words"), [
-    ("postgresql://host/billing", "PostgreSQL"),
+    # A PostgreSQL URL whose server is not there (a socket folder that does not
+    # exist, so nothing is looked up on the network).
+    ("postgresql:///billing?host=/nonexistent-mbp-billing", "cannot be opened"),
     ("no/such/register.sqlite3", "does not exist"),
 ])
 def test_registers_that_cannot_be_read_are_refused(location: str, words: str) -> None:
-    """A register URL of a kind not yet supported, or a missing file, is refused by name."""
+    """A register whose database cannot be reached, or a missing file, is refused by name."""
     with pytest.raises(InvalidValue, match=words):
         documents_table(location)
 

@@ -13,10 +13,14 @@ invoice    :func:`issue_invoice`
 credit     :func:`credit_invoice`
 run        :func:`run_portfolio` (``load_portfolio``)
 verify     :func:`verify`
-ledger     :func:`build_ledger`
+ledger     :func:`build_ledger`, :func:`aging` (``--aging``),
+           :func:`account_statement` (``--buyer``)
 pay        :meth:`Register.record_payment`, :func:`import_statement`
            (:func:`read_statement`), :func:`import_bank_lines`,
            :meth:`Register.reverse_payment`
+events     :meth:`Register.events`
+register   :func:`init_register`, :func:`copy_register`
+remind     :func:`remind` (letters: :class:`Reminder`, :func:`render_reminder_pdf`)
 ========== ===================================================
 
 >>> from datetime import date
@@ -51,9 +55,18 @@ if TYPE_CHECKING:  # Type checkers and IDEs see every name where it is defined.
         with_tariff,
     )
     from .audit import verify
+    from .contracts import json_schema, json_schema_names
     from .documents import CreditNote, Invoice, Line, structured_communication
+    from .dunning import RemindResult, plan_reminders, remind
     from .einvoice import to_ubl
-    from .errors import BillingError, FilesNotWritten, InvalidValue, NotBillable, RegisterConflict
+    from .errors import (
+        AccessDenied,
+        BillingError,
+        FilesNotWritten,
+        InvalidValue,
+        NotBillable,
+        RegisterConflict,
+    )
     from .examples import example_agreement, example_portfolio
     from .issuing import Issued, credit_invoice, issue_invoice
     from .ledger import BankImport, Ledger, LedgerRow, build_ledger, import_bank_lines
@@ -62,15 +75,21 @@ if TYPE_CHECKING:  # Type checkers and IDEs see every name where it is defined.
     from .population import Municipality, PopulationTable
     from .portfolio import Portfolio, PortfolioEntry, PortfolioError, load_portfolio
     from .proration import billing_start, go_live_date, months_billed, prorated_amount
+    from .receivables import AGING_BUCKETS, AccountStatement, Aging, account_statement, aging
     from .register import (
+        CopyResult,
+        Event,
         Payment,
         Problem,
         Register,
         StoredDocument,
+        copy_register,
         default_register_path,
+        init_register,
         open_read_only,
     )
-    from .render import epc_qr_payload, render_pdf
+    from .reminders import Reminder, ReminderLine
+    from .render import epc_qr_payload, render_pdf, render_reminder_pdf
     from .revenue import (
         documents_table,
         monthly_cash,
@@ -93,15 +112,21 @@ if TYPE_CHECKING:  # Type checkers and IDEs see every name where it is defined.
     from .text import document_text
 
 __all__ = [
+    "AGING_BUCKETS",
+    "AccessDenied",
+    "AccountStatement",
+    "Aging",
     "Agreement",
     "Amendment",
     "BankImport",
     "BillingError",
     "Charge",
+    "CopyResult",
     "CreditNote",
     "DEFAULT_TARIFF",
     "DEFAULT_TARIFF_BOOK",
     "EndPolicy",
+    "Event",
     "FeeBasis",
     "FilesNotWritten",
     "InvalidValue",
@@ -121,6 +146,9 @@ __all__ = [
     "Problem",
     "Register",
     "RegisterConflict",
+    "RemindResult",
+    "Reminder",
+    "ReminderLine",
     "RunLine",
     "RunResult",
     "SELLER",
@@ -136,10 +164,13 @@ __all__ = [
     "Term",
     "Termination",
     "Tier",
+    "account_statement",
+    "aging",
     "billing_start",
     "build_ledger",
     "build_schedule",
     "charges_table",
+    "copy_register",
     "credit_invoice",
     "default_register_path",
     "document_text",
@@ -152,7 +183,10 @@ __all__ = [
     "go_live_date",
     "import_bank_lines",
     "import_statement",
+    "init_register",
     "issue_invoice",
+    "json_schema",
+    "json_schema_names",
     "load_portfolio",
     "merger_effect",
     "mergers_table",
@@ -164,10 +198,13 @@ __all__ = [
     "parse_date",
     "parse_whole_number",
     "payments_table",
+    "plan_reminders",
     "prorated_amount",
     "quote",
     "read_statement",
+    "remind",
     "render_pdf",
+    "render_reminder_pdf",
     "retiering",
     "round_money",
     "run_portfolio",
@@ -185,15 +222,21 @@ __all__ = [
 
 #: The module of each public name (``mbp_billing.<module>``), imported on first use.
 _MODULE_OF: dict[str, str] = {
+    "AGING_BUCKETS": "receivables",
+    "AccessDenied": "errors",
+    "AccountStatement": "receivables",
+    "Aging": "receivables",
     "Agreement": "agreement",
     "Amendment": "agreement",
     "BankImport": "ledger",
     "BillingError": "errors",
     "Charge": "schedule",
+    "CopyResult": "register",
     "CreditNote": "documents",
     "DEFAULT_TARIFF": "tariff",
     "DEFAULT_TARIFF_BOOK": "tariff",
     "EndPolicy": "schedule",
+    "Event": "register",
     "FeeBasis": "agreement",
     "FilesNotWritten": "errors",
     "InvalidValue": "errors",
@@ -213,6 +256,9 @@ _MODULE_OF: dict[str, str] = {
     "Problem": "register",
     "Register": "register",
     "RegisterConflict": "errors",
+    "RemindResult": "dunning",
+    "Reminder": "reminders",
+    "ReminderLine": "reminders",
     "RunLine": "runs",
     "RunResult": "runs",
     "SELLER": "parties",
@@ -228,10 +274,13 @@ _MODULE_OF: dict[str, str] = {
     "Term": "term",
     "Termination": "term",
     "Tier": "tariff",
+    "account_statement": "receivables",
+    "aging": "receivables",
     "billing_start": "proration",
     "build_ledger": "ledger",
     "build_schedule": "schedule",
     "charges_table": "analysis",
+    "copy_register": "register",
     "credit_invoice": "issuing",
     "default_register_path": "register",
     "document_text": "text",
@@ -244,7 +293,10 @@ _MODULE_OF: dict[str, str] = {
     "go_live_date": "proration",
     "import_bank_lines": "ledger",
     "import_statement": "statements",
+    "init_register": "register",
     "issue_invoice": "issuing",
+    "json_schema": "contracts",
+    "json_schema_names": "contracts",
     "load_portfolio": "portfolio",
     "merger_effect": "analysis",
     "mergers_table": "analysis",
@@ -256,10 +308,13 @@ _MODULE_OF: dict[str, str] = {
     "parse_date": "agreement",
     "parse_whole_number": "money",
     "payments_table": "revenue",
+    "plan_reminders": "dunning",
     "prorated_amount": "proration",
     "quote": "schedule",
     "read_statement": "statements",
+    "remind": "dunning",
     "render_pdf": "render",
+    "render_reminder_pdf": "render",
     "retiering": "analysis",
     "round_money": "money",
     "run_portfolio": "runs",

@@ -278,16 +278,30 @@ DEFAULT_OUT = Path("invoices")
 EXAMPLE_OUT = Path("example-invoices")
 
 
-def _register_path(args: argparse.Namespace, fallback: Path | None = None) -> Path:
+def _register_path(args: argparse.Namespace, fallback: Path | None = None) -> Path | str:
+    """--register, else the fallback, else $MBP_BILLING_REGISTER or the default file.
+
+    A ``postgresql://`` URL stays a string (a path would fold its ``//``).
+    """
     if args.register is not None:
+        if _is_url(args.register):
+            return str(args.register)
         path = Path(args.register)
     elif fallback is not None:
         path = fallback
     else:
-        from .register import default_register_path
+        from .register import REGISTER_ENV, default_register_path
 
+        if _is_url(os.environ.get(REGISTER_ENV)):
+            return os.environ[REGISTER_ENV]
         path = default_register_path()
     return _usable_register(path)
+
+
+def _is_url(location: object) -> bool:
+    """A PostgreSQL register's URL (the check of register_backends, without its imports)."""
+    return isinstance(location, str) and location.lower().startswith(
+        ("postgresql://", "postgres://"))
 
 
 def _usable_register(path: Path) -> Path:
@@ -309,13 +323,18 @@ def _usable_register(path: Path) -> Path:
 
 
 @contextmanager
-def _open_register(path: Path, *, create: bool = True) -> Iterator[Register]:
+def _open_register(path: Path | str, *, create: bool = True) -> Iterator[Register]:
     """Open the register; if this command created it and then failed, remove it.
 
-    A refused command leaves no trace, not even an empty register file.
+    A refused command leaves no trace, not even an empty register file.  A
+    PostgreSQL register is never removed: its schema is the administrator's.
     """
     from .register import Register
 
+    if isinstance(path, str):
+        with Register.open(path, create=create) as register:
+            yield register
+        return
     existed = str(path) == ":memory:" or path.exists()
     made_folder = not path.parent.exists()
     register = Register.open(path, create=create)
@@ -452,7 +471,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     issue_date = _document_date(args)
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
     register_path = _register_path(args)
-    if args.dry_run and not register_path.exists():
+    if args.dry_run and isinstance(register_path, Path) and not register_path.exists():
         register_path = Path(":memory:")
     with _open_register(register_path) as register:
         result = run_portfolio(
@@ -534,12 +553,51 @@ def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
     from .ledger import build_ledger
     from .register import Register
 
+    fmt = _ledger_format(args)
     with Register.open(_register_path(args), read_only=True) as register:
+        if args.aging or args.buyer is not None:
+            return _receivables(register, args, fmt, out)
         ledger = build_ledger(register, as_of=args.as_of)
-    if args.format == "json":
+    if fmt == "json":
         _dump(ledger.to_records(), out)
     else:
         out.write(ledger.to_csv())
+    return 0
+
+
+def _ledger_format(args: argparse.Namespace) -> str | None:
+    """``--json`` is short for ``--format json``; None: the command's default."""
+    if args.json:
+        if args.format not in (None, "json"):
+            raise InvalidValue("--format", args.format, "contradicts --json; give one of them")
+        return "json"
+    fmt: str | None = args.format
+    return fmt
+
+
+def _receivables(register: Register, args: argparse.Namespace, fmt: str | None,
+                 out: TextIO) -> int:
+    """``ledger --aging`` and ``ledger --buyer KBO``: text, CSV or JSON."""
+    from .receivables import AccountStatement, Aging, account_statement, aging
+
+    report: Aging | AccountStatement
+    if args.buyer is not None:
+        if args.aging:
+            raise InvalidValue("--buyer", args.buyer, "give either --aging or --buyer, not "
+                                                      "both (a statement of account shows one "
+                                                      "municipality's open invoices)")
+        report = account_statement(register, args.buyer, as_of=args.as_of)
+        table = report.entries
+    else:
+        # Aging needs a day: today unless asked (the clock is read at the edge).
+        report = aging(register, as_of=args.as_of or args.today)
+        table = report.by_buyer
+    if fmt == "json":
+        _dump(report.to_record(), out)
+    elif fmt == "csv":
+        out.write(table.to_csv())
+    else:
+        out.write(f"{report}\n")
     return 0
 
 
@@ -646,6 +704,116 @@ def _cmd_pay(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+# -- events and register administration (issue 10) -----------------------------
+
+def _cmd_events(args: argparse.Namespace, out: TextIO) -> int:
+    from .register import Register
+
+    with Register.open(_register_path(args), create=False) as register:
+        events = register.events(since=args.since)
+    if args.json:
+        _dump([e.to_record() for e in events], out)
+    else:
+        out.writelines(f"{e.sequence:>8}  {e.time}  {e.type:<11}  {e.number:<8}  "
+                       f"{e.buyer_kbo}  {money_str(e.amount):>12}\n" for e in events)
+    return 0
+
+
+def _cmd_register_init(args: argparse.Namespace, out: TextIO) -> int:
+    from .register import init_register
+    from .register_backends import ISSUER_ROLE, READER_ROLE, is_url
+
+    location = args.location if is_url(args.location) else Path(args.location)
+    created = init_register(location)
+    if args.json:
+        _dump({"register": _shown(location), "roles_created": created}, out)
+        return 0
+    out.write(f"Register ready: {_shown(location)}\n")
+    if is_url(args.location):
+        for role in (ISSUER_ROLE, READER_ROLE):
+            out.write(f"  role {role}: {'created' if role in created else 'existed'}, granted\n")
+    return 0
+
+
+def _cmd_register_copy(args: argparse.Namespace, out: TextIO) -> int:
+    from .register import copy_register
+    from .register_backends import is_url
+
+    source = args.source if is_url(args.source) else Path(args.source)
+    target = args.target if is_url(args.target) else Path(args.target)
+    if isinstance(source, Path) and not source.exists():
+        raise InvalidValue("FROM", str(source), "does not exist; give the register to copy")
+    made = isinstance(target, Path) and not target.exists()
+    try:
+        result = copy_register(source, target)
+    except BaseException:
+        if made:  # a refused copy leaves no file behind
+            for leftover in ("", "-wal", "-shm"):
+                Path(f"{target}{leftover}").unlink(missing_ok=True)
+        raise
+    if args.json:
+        _dump(result.to_record(), out)
+    else:
+        counts = ", ".join(f"{n} {t}" for t, n in result.rows.items())
+        out.write(f"Copied {result.source} to {result.target}: {counts}; "
+                  f"chain head {result.chain_head}\n")
+    return 0
+
+
+def _shown(location: Path | str) -> str:
+    from .register_backends import redact
+
+    return redact(location) if isinstance(location, str) else str(location)
+# -- remind -------------------------------------------------------------------
+
+#: Default output directory of reminder letters.
+DEFAULT_REMINDERS_OUT = Path("reminders")
+
+
+def _cmd_remind(args: argparse.Namespace, out: TextIO) -> int:
+    from .dunning import remind
+    from .register import Register
+    from .reminders import DEFAULT_INTERVAL_DAYS
+
+    as_of: date = args.as_of
+    if as_of > args.today:
+        # A letter dated ahead would miss the payments still to come, and
+        # reminders are recorded in date order: a later date blocks earlier ones.
+        raise InvalidValue("--as-of", as_of.isoformat(),
+                           f"is after today ({args.today.isoformat()}); reminders are sent for "
+                           "what is overdue now; give today or an earlier date")
+    out_dir = Path(args.out) if args.out else DEFAULT_REMINDERS_OUT
+    with Register.open(_register_path(args), create=False) as register:
+        result = remind(register, as_of=as_of, out_dir=out_dir, locale=args.locale,
+                        interval_days=DEFAULT_INTERVAL_DAYS if args.interval is None
+                        else args.interval)
+    if args.json:
+        _dump(result.to_record(), out)
+        return 0
+    if not result.sent:
+        out.write(f"No reminder due on {as_of.isoformat()}.\n")
+    for sent in result.sent:
+        r = sent.reminder
+        out.write(f"{r.name} (level {r.level}) to {r.buyer.name} "
+                  f"({r.buyer.enterprise_number_display}): "
+                  f"{', '.join(line.number for line in r.lines)}; "
+                  f"{money_str(r.amount_open)} EUR open\n  {sent.pdf_path}\n")
+    for path in result.restored:
+        out.write(f"rewritten from the register: {path}\n")
+    for notice in result.after_notice:
+        state = ("expired: Art. 10 §3 allows dissolving the agreement" if notice.expired
+                 else "running")
+        out.write(f"AFTER NOTICE {notice.buyer_name} ({notice.buyer_kbo}): "
+                  f"{', '.join(notice.invoices)}; {money_str(notice.amount_open)} EUR open; "
+                  f"aanmaning of {notice.notice_on.isoformat()}, ten days to "
+                  f"{notice.deadline.isoformat()} {state}\n")
+    return 0
+
+
+_interval = _arg("--interval", lambda text, field: parse_whole_number(
+    text, field, minimum=1, maximum=3660, what="a number of days"))
+
+
 # -- parser -------------------------------------------------------------------
 
 _EPILOGS = {
@@ -687,7 +855,11 @@ Files that already hold the register's bytes are left as they are; a file
 with other content is refused, never replaced.""",
     "ledger": """examples:
   python -m mbp_billing ledger --format csv > ledger.csv
-  python -m mbp_billing ledger --format json --as-of 2026-03-31""",
+  python -m mbp_billing ledger --json --as-of 2026-03-31
+  python -m mbp_billing ledger --aging --as-of 2026-03-31
+  python -m mbp_billing ledger --aging --json
+  python -m mbp_billing ledger --buyer 0207.123.407
+  python -m mbp_billing ledger --buyer BE0207123407 --as-of 2026-03-31 --format csv""",
     "pay": """examples:
   python -m mbp_billing pay F000012 --amount 7000.00 --date 2026-01-20
   python -m mbp_billing pay --statement 2026-01-20.cod --json
@@ -698,6 +870,16 @@ with other content is refused, never replaced.""",
 Only credits on EV DV's account BE86 3751 1175 0850 pay invoices, matched by
 structured communication; each bank entry is recorded once, however often the
 statement is imported.  The bank CSV needs a header with date,amount,communication.""",
+    "remind": """examples:
+  python -m mbp_billing remind --as-of 2026-03-16
+  python -m mbp_billing remind --as-of 2026-03-16 --out reminders --json
+  python -m mbp_billing remind --as-of 2026-03-30 --interval 21 --locale fr_BE
+
+One letter per municipality with overdue invoices, at most one every
+--interval days: first a herinnering (level 1), then an aanmaning (level 2,
+the written notice of Art. 10 §3 of the agreement).  After the aanmaning no
+further letter is sent; the invoices are listed as AFTER NOTICE.  Letters are
+written to DIR/reminder-<enterprise number>-<date>.pdf and kept in the register.""",
     "term": """examples:
   python -m mbp_billing term --signed-on 2023-02-10 --notice-sent-on 2025-10-01
   python -m mbp_billing term --signed-on 2023-02-10 --notice-sent-on 2027-03-01 --json""",
@@ -828,7 +1010,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     _register_options(r)
 
     v = command("verify", "Check the register's hash chain, numbering and files.", _cmd_verify)
-    v.add_argument("--register", metavar="PATH", type=_text_arg("--register"),
+    v.add_argument("--register", metavar="PATH|URL", type=_text_arg("--register"),
                    help="register database")
     v.add_argument("--out", metavar="DIR", type=_text_arg("--out"),
                    help="folder with the PDF and XML files (default: every folder the "
@@ -849,11 +1031,21 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     w.add_argument("--json", action="store_true", help="print one JSON object")
 
     led = command("ledger", "Export every document, with open and overdue amounts.", _cmd_ledger)
-    led.add_argument("--register", metavar="PATH", type=_text_arg("--register"), help="register database")
-    led.add_argument("--format", choices=["csv", "json"], default="csv",
-                     help="csv (default) or json")
+    led.add_argument("--register", metavar="PATH|URL", type=_text_arg("--register"),
+                     help="register database")
+    led.add_argument("--format", choices=["csv", "json"], default=None,
+                     help="csv (the default of the full ledger) or json; --aging and --buyer "
+                          "print a readable table unless a format is given")
+    led.add_argument("--json", action="store_true", help="short for --format json")
     led.add_argument("--as-of", type=_date_arg("--as-of"), metavar="DATE",
-                     help="the ledger as it stood on this day: open and overdue")
+                     help="the ledger as it stood on this day: open and overdue "
+                          "(--aging: default today)")
+    led.add_argument("--aging", action="store_true",
+                     help="open amounts by days overdue (not yet due, 1-30, 31-60, 61-90, "
+                          "over 90), in total and per municipality")
+    led.add_argument("--buyer", metavar="KBO",
+                     help="statement of account of one municipality: every document, "
+                          "payment and reminder with the running balance")
 
     pay = command("pay", "Record a payment, import a bank statement, or reverse a payment.",
                   _cmd_pay)
@@ -872,9 +1064,53 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     pay.add_argument("--reason", type=_arg("--reason", lambda text, field: document_text(
                          text, field, max_length=MAX_REASON_LENGTH)),
                      help="with --reverse: why the payment is undone")
-    pay.add_argument("--register", metavar="PATH", type=_text_arg("--register"),
+    pay.add_argument("--register", metavar="PATH|URL", type=_text_arg("--register"),
                      help="register database")
     pay.add_argument("--json", action="store_true", help="print one JSON object")
+
+    ev = command("events", "List the events (issues, payments) after a sequence number.",
+                 _cmd_events)
+    ev.add_argument("--since", type=_sequence, default=0, metavar="N",
+                    help="only events with a sequence above N (default 0: all)")
+    ev.add_argument("--register", metavar="PATH|URL", type=_text_arg("--register"),
+                    help="register database")
+    ev.add_argument("--json", action="store_true", help="print one JSON list")
+
+    reg = command("register", "Set up a register (PostgreSQL roles) or copy one.",
+                  _cmd_register_help)
+    reg_sub = reg.add_subparsers(dest="register_command", metavar="ACTION",
+                                 parser_class=_Parser)
+    init = reg_sub.add_parser(
+        "init", help="create the schema and the issuer and reader roles",
+        description="Create the register's tables and, on PostgreSQL, the group roles "
+                    "mbp_billing_issuer (SELECT, INSERT) and mbp_billing_reader (SELECT); "
+                    "run as the database owner.")
+    init.add_argument("location", metavar="URL|PATH", help="postgresql://... or an SQLite file")
+    init.add_argument("--json", action="store_true", help="print one JSON object")
+    init.set_defaults(handler=_cmd_register_init)
+    cp = reg_sub.add_parser(
+        "copy", help="copy a register (SQLite <-> PostgreSQL), chain unchanged",
+        description="Copy every document, stored file, payment and event to an empty "
+                    "register; the target is verified before the copy commits.")
+    cp.add_argument("source", metavar="FROM", help="the register to copy (path or URL)")
+    cp.add_argument("target", metavar="TO", help="a new file or an empty database")
+    cp.add_argument("--json", action="store_true", help="print one JSON object")
+    cp.set_defaults(handler=_cmd_register_copy)
+    rem = command("remind", "Write a reminder letter to each municipality with overdue "
+                            "invoices.", _cmd_remind)
+    rem.add_argument("--as-of", type=_date_arg("--as-of"), required=True, metavar="DATE",
+                     help="the day of the reminders: invoices overdue then (not after today)")
+    rem.add_argument("--register", metavar="PATH|URL", type=_text_arg("--register"),
+                     help="register database (default: $MBP_BILLING_REGISTER or "
+                          "./mbp-billing-register.sqlite3)")
+    rem.add_argument("--out", metavar="DIR", type=_text_arg("--out"),
+                     help="where to write the letters (default: reminders)")
+    rem.add_argument("--interval", type=_interval, default=None,
+                     metavar="DAYS", help="least days between two letters to one "
+                                          "municipality (default 14)")
+    rem.add_argument("--locale", default="nl_BE", help="language of the letters "
+                                                       "(default nl_BE)")
+    rem.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -886,6 +1122,13 @@ def _workers(option: str) -> Callable[[str], int]:
 _payment_id = _arg("--reverse", lambda text, field: parse_whole_number(
     text, field, minimum=1, maximum=10**12, what="a payment id (see ledger)"))
 
+_sequence = _arg("--since", lambda text, field: parse_whole_number(
+    text, field, minimum=0, maximum=10**15, what="an event sequence number"))
+
+
+def _cmd_register_help(args: argparse.Namespace, out: TextIO) -> int:
+    raise _UsageError(f"{args.prog} register: give an action, init or copy (see --help)")
+
 
 def _head_arg(text: str) -> str:
     if not re.fullmatch(r"[0-9a-f]{64}", text.strip().lower()):
@@ -895,9 +1138,9 @@ def _head_arg(text: str) -> str:
 
 
 def _register_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--register", metavar="PATH", type=_text_arg("--register"),
-                   help="register database (default: $MBP_BILLING_REGISTER or "
-                        "./mbp-billing-register.sqlite3)")
+    p.add_argument("--register", metavar="PATH|URL", type=_text_arg("--register"),
+                   help="register database: an SQLite file or a postgresql:// URL (default: "
+                        "$MBP_BILLING_REGISTER or ./mbp-billing-register.sqlite3)")
     p.add_argument("--out", metavar="DIR", type=_text_arg("--out"),
                    help="where to write <number>.pdf and <number>.xml")
     p.add_argument("--locale", default="nl_BE", help="language of the PDF (default nl_BE)")

@@ -17,6 +17,10 @@ What the rules fix, and where it shows in the XML:
 - R12: number, dates, both parties with address, the service and its period,
   the amounts in EUR, and the structured communication as payment reference.
 
+And the PDF: given ``pdf=``, the XML carries the document's own PDF as an
+embedded attachment (BG-24), so that a receiver can show it as printed;
+issuing always passes it.
+
 The element-by-element mapping, with the EN 16931 business terms, is in
 ``docs/einvoice.md``. The output is a pure function of the document: no
 clock, no random identifiers, fixed element order, so the same document
@@ -25,6 +29,7 @@ always gives byte-identical bytes.
 
 from __future__ import annotations
 
+import base64
 import re
 import xml.etree.ElementTree as ET
 from datetime import date
@@ -75,6 +80,8 @@ _CREDIT_NOTE_NS: Final = "urn:oasis:names:specification:ubl:schema:xsd:CreditNot
 _CAC_NS: Final = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 _CBC_NS: Final = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 _DECLARATION: Final = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+#: BT-125 mime code of the embedded rendering, the document's own PDF.
+_PDF_MIME_CODE: Final = "application/pdf"
 _PAYMENT_MEANS_NAME: Final = "SEPA credit transfer"
 _TAX_SCHEME: Final = "VAT"
 #: Characters XML 1.0 cannot carry at all (not even escaped).
@@ -104,7 +111,7 @@ def payment_id(invoice: Invoice) -> str:
     return invoice.structured_communication_display
 
 
-def to_ubl(document: Invoice | CreditNote) -> bytes:
+def to_ubl(document: Invoice | CreditNote, *, pdf: bytes | None = None) -> bytes:
     """The Peppol BIS Billing 3.0 UBL 2.1 XML of ``document``, as UTF-8 bytes.
 
     An :class:`~mbp_billing.documents.Invoice` gives a UBL ``Invoice`` (type
@@ -113,16 +120,29 @@ def to_ubl(document: Invoice | CreditNote) -> bytes:
     (type 381) that refers to the credited invoice by number and date, with
     the credited amount as a positive total and the reason as its note.
 
+    With ``pdf`` the XML carries that PDF as an attachment (BG-24): a
+    ``cac:AdditionalDocumentReference`` whose ``cbc:ID`` is the document
+    number, with a description and the PDF base64-encoded in
+    ``cac:Attachment/cbc:EmbeddedDocumentBinaryObject`` (``mimeCode``
+    ``application/pdf``, ``filename`` ``<number>.pdf``), so that a receiver
+    can show the document as printed. The base64 text is one unbroken line
+    (XML ``base64Binary`` needs no wrapping), so equal bytes in give equal
+    bytes out. Issuing always passes the PDF it has just rendered (see
+    :func:`~mbp_billing.issuing.render_files`).
+
     Args:
         document: the invoice or credit note.
+        pdf: the PDF rendering of ``document`` to embed, or ``None`` for an
+            XML without attachment.
 
     Returns:
-        The XML, starting with an XML declaration. Equal documents give
-        byte-identical results.
+        The XML, starting with an XML declaration. Equal documents (and
+        equal PDFs) give byte-identical results.
 
     Raises:
         InvalidValue: a text (a name, address, reference or reason) holds a
-            character that XML 1.0 cannot carry, such as U+0000.
+            character that XML 1.0 cannot carry, such as U+0000; or ``pdf``
+            is not PDF bytes.
 
     Examples:
         >>> from datetime import date
@@ -144,12 +164,17 @@ def to_ubl(document: Invoice | CreditNote) -> bytes:
         True
         >>> xml == to_ubl(inv)
         True
+        >>> with_pdf = to_ubl(inv, pdf=b"%PDF-1.4 example")
+        >>> b'mimeCode="application/pdf" filename="F000123.pdf">JVBERi0xLjQgZXhhbXBsZQ==</' in with_pdf
+        True
     """
     if not isinstance(document, Invoice | CreditNote):
         raise InvalidValue("document", type(document).__name__,
                            "is neither an Invoice nor a CreditNote")
     _check_texts(document)
-    root = _invoice(document) if isinstance(document, Invoice) else _credit_note(document)
+    _check_pdf(pdf)
+    root = (_invoice(document, pdf) if isinstance(document, Invoice)
+            else _credit_note(document, pdf))
     ET.indent(root, space="  ")
     # ElementTree escapes &, < and > in text but leaves a carriage return
     # bare, which every XML parser would turn into a line feed; a character
@@ -161,12 +186,13 @@ def to_ubl(document: Invoice | CreditNote) -> bytes:
 
 # -- the two document types ------------------------------------------------------
 
-def _invoice(inv: Invoice) -> ET.Element:
+def _invoice(inv: Invoice, pdf: bytes | None) -> ET.Element:
     root = _root("Invoice", _INVOICE_NS)
     _head(root, inv)
     _sub(root, "cbc:DueDate", _day(inv.due_date))  # BT-9, R11
     _sub(root, "cbc:InvoiceTypeCode", inv.type_code)  # BT-3
     _currency_and_period(root, inv)
+    _attachment(root, inv, pdf)
     _parties(root, inv)
     means = _sub(root, "cac:PaymentMeans")  # BG-16, R11
     _sub(means, "cbc:PaymentMeansCode", PAYMENT_MEANS_CODE, name=_PAYMENT_MEANS_NAME)
@@ -181,7 +207,7 @@ def _invoice(inv: Invoice) -> ET.Element:
     return root
 
 
-def _credit_note(note: CreditNote) -> ET.Element:
+def _credit_note(note: CreditNote, pdf: bytes | None) -> ET.Element:
     root = _root("CreditNote", _CREDIT_NOTE_NS)
     _head(root, note)
     _sub(root, "cbc:CreditNoteTypeCode", note.type_code)  # BT-3
@@ -190,6 +216,7 @@ def _credit_note(note: CreditNote) -> ET.Element:
     reference = _sub(_sub(root, "cac:BillingReference"), "cac:InvoiceDocumentReference")  # BG-3
     _sub(reference, "cbc:ID", note.invoice_number)  # BT-25, R12
     _sub(reference, "cbc:IssueDate", _day(note.invoice_issue_date))  # BT-26
+    _attachment(root, note, pdf)
     _parties(root, note)
     # BR-CO-25: a positive amount due needs a due date or payment terms; a
     # credit note is not paid by the buyer, which is what its terms say.
@@ -226,6 +253,25 @@ def _period(parent: ET.Element, document: Invoice | CreditNote) -> None:
     period = _sub(parent, "cac:InvoicePeriod")
     _sub(period, "cbc:StartDate", _day(document.line.period_start))
     _sub(period, "cbc:EndDate", _day(document.line.period_end))
+
+
+def _attachment(root: ET.Element, document: Invoice | CreditNote, pdf: bytes | None) -> None:
+    # BG-24. In both UBL 2.1 schemas AdditionalDocumentReference comes after
+    # InvoicePeriod / BillingReference and before AccountingSupplierParty.
+    # No DocumentTypeCode: Peppol reserves 130 for an invoiced object, and a
+    # supporting document carries none.
+    if pdf is None:
+        return
+    noun = "Factuur" if isinstance(document, Invoice) else "Creditnota"
+    reference = _sub(root, "cac:AdditionalDocumentReference")
+    _sub(reference, "cbc:ID", document.number)  # BT-122
+    _sub(reference, "cbc:DocumentDescription", f"{noun} {document.number} (PDF)")  # BT-123
+    # BT-125 with its mime code and file name. One line of base64, no
+    # wrapping: base64Binary allows whitespace but does not need it, and an
+    # unwrapped encoding has exactly one form.
+    _sub(_sub(reference, "cac:Attachment"), "cbc:EmbeddedDocumentBinaryObject",
+         base64.b64encode(pdf).decode("ascii"), mimeCode=_PDF_MIME_CODE,
+         filename=f"{document.number}.pdf")
 
 
 def _parties(root: ET.Element, document: Invoice | CreditNote) -> None:
@@ -319,6 +365,16 @@ def _amount(parent: ET.Element, tag: str, value: Decimal, currency: str) -> ET.E
 
 def _day(day: date) -> str:
     return day.isoformat()
+
+
+def _check_pdf(pdf: bytes | None) -> None:
+    if pdf is None:
+        return
+    if not isinstance(pdf, bytes | bytearray) or not pdf.startswith(b"%PDF-"):
+        shown = pdf[:16] if isinstance(pdf, bytes | bytearray) else type(pdf).__name__
+        raise InvalidValue("pdf", repr(shown),
+                           "is not a PDF (PDF bytes start with %PDF-); pass the bytes "
+                           "render_pdf() returned for this document")
 
 
 def _check_texts(document: Invoice | CreditNote) -> None:

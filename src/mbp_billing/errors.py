@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AccessDenied",
     "BillingError",
     "FilesNotWritten",
     "InvalidValue",
@@ -95,6 +96,21 @@ class RegisterConflict(BillingError):
         >>> e = RegisterConflict("number", "F000001", "is already fully credited")
         >>> isinstance(e, BillingError), str(e)
         (True, "number 'F000001': is already fully credited")
+    """
+
+
+class AccessDenied(BillingError):
+    """The register's database refused this role the privilege the command needs.
+
+    Raised on a shared (PostgreSQL) register when, for example, a role that
+    may only read tries to issue an invoice; the message names the role, the
+    privilege and the role to ask for.
+
+    Examples:
+        >>> e = AccessDenied("register", "postgresql://alice@db/billing",
+        ...                  "role alice may not INSERT table documents")
+        >>> isinstance(e, BillingError), e.field
+        (True, 'register')
     """
 
 

@@ -116,8 +116,9 @@ def charge_for(agreement: Agreement, year: int, policy: EndPolicy = EndPolicy.NO
 
 
 def render_files(document: Document, locale: str = "nl_BE") -> tuple[bytes, bytes]:
-    """The PDF and UBL bytes of a document (pure)."""
-    return render_pdf(document, locale=locale), to_ubl(document)
+    """The PDF and UBL bytes of a document (pure); the UBL carries the PDF."""
+    pdf = render_pdf(document, locale=locale)
+    return pdf, to_ubl(document, pdf=pdf)
 
 
 def _targets(out_dir: Path, number: str) -> tuple[Path, Path]:

@@ -1,4 +1,6 @@
-"""The register: the only state of mbp_billing, an embedded SQLite database.
+"""The register: the only state of mbp_billing, an embedded SQLite database
+(the default) or a shared PostgreSQL one (a ``postgresql://`` URL; the SQL
+below runs on both through :mod:`mbp_billing.register_backends`).
 
 It numbers documents from gapless ascending sequences (one per series, never
 restarting), keeps each issued document with the exact bytes of its PDF and
@@ -18,7 +20,13 @@ rewritten: documents keep their rows and chain values.
 
 Concurrency: WAL journal, ``BEGIN IMMEDIATE`` for every write (a second
 writer waits, up to the busy timeout), so two processes numbering at the
-same time never duplicate or skip a number.
+same time never duplicate or skip a number.  On PostgreSQL every write
+takes a transaction-level advisory lock first, to the same effect across
+machines.
+
+Events: every issued document, payment and reminder appends a row to
+``events`` in the same transaction (an outbox, read with
+:meth:`Register.events`).
 
 >>> import tempfile, pathlib
 >>> with Register.open(pathlib.Path(tempfile.mkdtemp()) / "r.sqlite3") as reg:
@@ -50,22 +58,43 @@ from .documents import (
     document_from_record,
     format_number,
 )
-from .errors import InvalidValue, RegisterConflict
+from .errors import AccessDenied, InvalidValue, RegisterConflict
 from .money import money_str, parse_amount
+from .register_backends import (
+    Connection,
+    PostgresConnection,
+    SqliteConnection,
+    connect_postgres,
+    create_roles,
+    grant_roles,
+    integer_keys,
+    is_url,
+    postgres_ddl,
+    postgres_notify_ddl,
+    redact,
+    tables,
+)
 
 __all__ = [
     "DEFAULT_REGISTER",
+    "EVENT_TYPES",
     "GENESIS",
     "REGISTER_ENV",
     "SCHEMA_VERSION",
+    "CopyResult",
+    "Event",
     "Payment",
     "Problem",
     "Register",
     "StoredDocument",
+    "StoredReminder",
     "chain_hash",
+    "copy_register",
     "default_register_path",
+    "init_register",
     "open_read_only",
     "payment_chain_hash",
+    "reminder_chain",
 ]
 
 #: Environment variable that overrides the default register path.
@@ -125,8 +154,35 @@ CREATE TRIGGER IF NOT EXISTS files_never_deleted BEFORE DELETE ON files
 BEGIN SELECT RAISE(ABORT, 'issued files are never deleted (R12)'); END;
 """
 
+# The events outbox (issue 10): one row per fact, appended in the fact's own
+# transaction; ``sequence`` is gapless (MAX + 1 under the write lock).
+_EVENTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    sequence  INTEGER PRIMARY KEY,
+    type      TEXT NOT NULL CHECK (type IN ('invoice', 'credit_note', 'payment', 'reminder')),
+    number    TEXT NOT NULL,
+    buyer_kbo TEXT NOT NULL,
+    amount    TEXT NOT NULL,
+    time      TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS events_never_updated BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are never updated'); END;
+CREATE TRIGGER IF NOT EXISTS events_never_deleted BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are never deleted'); END;
+"""
+
+#: The kinds of fact an event announces.
+EVENT_TYPES: Final = ("invoice", "credit_note", "payment", "reminder")
+
+#: The database clock as an ISO 8601 UTC text, per backend (the event time).
+_CLOCK: Final = {
+    "sqlite": "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+    "postgresql": "to_char(transaction_timestamp() AT TIME ZONE 'UTC', "
+                  "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+}
+
 #: The schema version this code writes; see ``_MIGRATIONS``.
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 
 # Version 2: payments sealed in the hash chain, append-only, each bank entry
 # once (``entry``), reversals instead of deletions; the output folders each
@@ -182,17 +238,35 @@ def _statements(script: str) -> list[str]:
     return out
 
 
-def _migrate_to_2(db: sqlite3.Connection) -> None:
-    for statement in _statements(_V2_COLUMNS):
-        db.execute(statement)
+def _run_ddl(db: Connection | sqlite3.Connection, script: str) -> None:
+    # SQLite runs the statements as written; PostgreSQL gets them translated.
+    if isinstance(db, PostgresConnection):
+        for statement in postgres_ddl(script):
+            db.run(statement)
+    else:
+        for statement in _statements(script):
+            db.execute(statement)
+
+
+def _migrate_to_2(db: Connection | sqlite3.Connection) -> None:
+    _run_ddl(db, _V2_COLUMNS)
     _seal_legacy(db)
-    for statement in _statements(_V2_TRIGGERS):
-        db.execute(statement)
+    _run_ddl(db, _V2_TRIGGERS)
+
+
+def _migrate_to_3(db: Connection | sqlite3.Connection) -> None:
+    # Version 3: the events outbox and the reminders table (issue 10, issue 8).
+    # Events start with the facts recorded from then on; earlier ones are in
+    # documents() and payments().
+    _run_ddl(db, _EVENTS_SCHEMA + _REMINDERS_SCHEMA)
+    if isinstance(db, PostgresConnection):
+        for statement in postgres_notify_ddl("events"):  # NOTIFY at commit, by trigger
+            db.run(statement)
 
 
 #: Ordered forward steps: ``(version reached, step)``; each runs inside the
 #: write transaction that first meets an older register.
-_MIGRATIONS: Final = ((2, _migrate_to_2),)
+_MIGRATIONS: Final = ((2, _migrate_to_2), (3, _migrate_to_3))
 
 
 def default_register_path(environ: dict[str, str] | None = None) -> Path:
@@ -347,7 +421,7 @@ def _payment(row: tuple[Any, ...]) -> Payment:
                    row[4], str(row[5]), row[6], None if row[7] is None else int(row[7]), row[8])
 
 
-def _chain_head(db: sqlite3.Connection, version: int) -> str:
+def _chain_head(db: Connection | sqlite3.Connection, version: int) -> str:
     """The chain value of the row written last, in any chained table."""
     doc = db.execute("SELECT chain FROM documents ORDER BY seq DESC LIMIT 1").fetchone()
     if version < 2:
@@ -364,7 +438,7 @@ def _chain_head(db: sqlite3.Connection, version: int) -> str:
     return candidates[-1] if candidates else GENESIS
 
 
-def _seal_legacy(db: sqlite3.Connection) -> None:
+def _seal_legacy(db: Connection | sqlite3.Connection) -> None:
     """Seal the payments a version-1 register holds, after its last document.
 
     Their values are unchanged; only the seal columns (new in version 2) are
@@ -378,6 +452,36 @@ def _seal_legacy(db: sqlite3.Connection) -> None:
         db.execute("UPDATE payments SET content_hash = ?, prev_chain = ?, chain = ? "
                    "WHERE id = ?", (content_hash, prev, chain, row[0]))
         prev = chain
+
+
+@attrs.frozen
+class Event:
+    """One fact announced to other systems: the outbox row of an issue or payment.
+
+    ``sequence`` is gapless and increasing, the cursor of a consumer:
+    :meth:`Register.events` with ``since=`` the last sequence handled gives
+    what came after.  ``time`` is the database's clock when the fact was
+    recorded (UTC, ISO 8601, seconds; on PostgreSQL the transaction's start).
+
+    Examples:
+        >>> e = Event(1, "invoice", "F000001", "0207501010", Decimal("7000.00"),
+        ...           "2026-01-05T09:00:00Z")
+        >>> e.to_record()["amount"], e.to_record()["sequence"]
+        ('7000.00', 1)
+    """
+
+    sequence: int
+    type: str
+    number: str
+    buyer_kbo: str
+    amount: Decimal
+    time: str
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-ready: ``sequence``, ``type``, ``number``, ``buyer_kbo``, ``amount``, ``time``."""
+        return {"sequence": self.sequence, "type": self.type, "number": self.number,
+                "buyer_kbo": self.buyer_kbo, "amount": money_str(self.amount),
+                "time": self.time}
 
 
 @attrs.frozen
@@ -456,6 +560,241 @@ def _stored(row: tuple[Any, ...]) -> StoredDocument:
     )
 
 
+# == Reminders (issue 8, part 3) ================================================
+#
+# Every reminder letter sent is a row of its own append-only table, with the
+# exact bytes of its PDF.  The rows form a hash chain of their own, apart from
+# the documents' chain: each row's ``chain`` is sha256(previous row's chain +
+# its canonical content), the content naming the PDF's SHA-256.  Triggers
+# refuse UPDATE and DELETE; ``verify`` names a changed, deleted or inserted
+# row.  The statements are plain SQL (TEXT, INTEGER, BLOB), so that a later
+# PostgreSQL register can take them over.
+
+_REMINDERS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS reminders (
+    id          INTEGER PRIMARY KEY,
+    buyer_kbo   TEXT NOT NULL,
+    level       INTEGER NOT NULL CHECK (level IN (1, 2)),
+    reminded_on TEXT NOT NULL,
+    invoices    TEXT NOT NULL,
+    amount_open TEXT NOT NULL,
+    content     TEXT NOT NULL,
+    pdf         BLOB NOT NULL,
+    pdf_sha256  TEXT NOT NULL,
+    prev_chain  TEXT NOT NULL,
+    chain       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reminders_buyer ON reminders (buyer_kbo, reminded_on);
+CREATE TRIGGER IF NOT EXISTS reminders_never_updated BEFORE UPDATE ON reminders
+BEGIN SELECT RAISE(ABORT, 'recorded reminders are never updated'); END;
+CREATE TRIGGER IF NOT EXISTS reminders_never_deleted BEFORE DELETE ON reminders
+BEGIN SELECT RAISE(ABORT, 'recorded reminders are never deleted'); END;
+"""
+
+_REMINDER_COLUMNS = ("id, buyer_kbo, level, reminded_on, invoices, amount_open, content, "
+                     "pdf_sha256, prev_chain, chain")
+#: The columns kept beside a reminder's content, and the content keys they copy.
+_REMINDER_INDEX: Final = ("buyer_kbo", "level", "reminded_on", "invoices", "amount_open")
+
+
+def reminder_chain(prev_chain: str, content: str) -> str:
+    """The chain value of a reminder row: sha256 of the previous value and its content.
+
+    >>> reminder_chain(GENESIS, "{}") == sha256((GENESIS + "{}").encode())
+    True
+    """
+    return sha256(f"{prev_chain}{content}".encode())
+
+
+def _reminder_index(record: dict[str, Any]) -> tuple[Any, ...]:
+    # What the columns hold, from the content: the numbers joined by spaces.
+    return (record["buyer_kbo"], record["level"], record["reminded_on"],
+            " ".join(record["invoices"]), record["amount_open"])
+
+
+@attrs.frozen
+class StoredReminder:
+    """A reminder letter as the register holds it.
+
+    Attributes:
+        id: the row's position in the reminders' chain (1, 2, ...).
+        buyer_kbo: the municipality reminded (10 digits).
+        level: 1 for a *herinnering*, 2 for an *aanmaning*.
+        reminded_on: the letter's date.
+        invoices: the invoice numbers the letter lists.
+        amount_open: the letter's total still open.
+        content: the canonical JSON of everything the letter says.
+        pdf_sha256: the SHA-256 of the letter's PDF.
+        prev_chain: the previous row's chain value.
+        chain: this row's chain value.
+    """
+
+    id: int
+    buyer_kbo: str
+    level: int
+    reminded_on: date
+    invoices: tuple[str, ...]
+    amount_open: Decimal
+    content: str = attrs.field(repr=False)
+    pdf_sha256: str = attrs.field(repr=False)
+    prev_chain: str = attrs.field(repr=False)
+    chain: str = attrs.field(repr=False)
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The recorded content, as a dict."""
+        loaded: dict[str, Any] = json.loads(self.content)
+        return loaded
+
+
+def _stored_reminder(row: tuple[Any, ...]) -> StoredReminder:
+    rid, kbo, level, on, invoices, amount, content, pdf_sha, prev, chain = row
+    return StoredReminder(int(rid), str(kbo), int(level), date.fromisoformat(on),
+                          tuple(str(invoices).split()), Decimal(amount), content, pdf_sha,
+                          prev, chain)
+
+
+class _ReminderStore:
+    """The reminders' part of :class:`Register` (its own table and chain)."""
+
+    _db: Connection
+    _in_transaction: bool
+
+    def _append_event(self, type_: str, number: str, buyer_kbo: str, amount: str) -> int:
+        raise NotImplementedError  # Register's
+
+    def _has_reminders_table(self) -> bool:
+        # A register opened read-only before its forward migration may lack it.
+        return self._db.has_table("reminders")
+
+    def reminders(self, buyer_kbo: str | None = None) -> list[StoredReminder]:
+        """Recorded reminder letters, of one buyer or of all, oldest first."""
+        if not self._has_reminders_table():
+            return []
+        rows = self._db.execute(
+            f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE (? IS NULL OR buyer_kbo = ?) "
+            "ORDER BY id", (buyer_kbo, buyer_kbo)).fetchall()
+        return [_stored_reminder(r) for r in rows]
+
+    def reminder_pdf(self, reminder_id: int) -> bytes:
+        """The exact bytes of a recorded reminder's PDF.
+
+        Raises:
+            InvalidValue: no reminder with that id.
+        """
+        row = (self._db.execute("SELECT pdf FROM reminders WHERE id = ?", (reminder_id,))
+               .fetchone() if self._has_reminders_table() else None)
+        if row is None:
+            raise InvalidValue("reminder", reminder_id, "is not in the register")
+        return bytes(row[0])
+
+    def latest_reminder_date(self) -> date | None:
+        """The date of the latest recorded reminder, if any."""
+        if not self._has_reminders_table():
+            return None
+        row = self._db.execute("SELECT reminded_on FROM reminders ORDER BY id DESC "
+                               "LIMIT 1").fetchone()
+        return None if row is None else date.fromisoformat(row[0])
+
+    def last_reminder_chain(self) -> str:
+        """The chain value of the latest reminder (``GENESIS`` when none)."""
+        if not self._has_reminders_table():
+            return GENESIS
+        row = self._db.execute("SELECT chain FROM reminders ORDER BY id DESC LIMIT 1").fetchone()
+        return GENESIS if row is None else str(row[0])
+
+    def insert_reminder(self, record: dict[str, Any], *, pdf: bytes) -> StoredReminder:
+        """Record a reminder letter and its PDF, chained after the latest one.
+
+        ``record`` holds at least ``buyer_kbo``, ``level`` (1 or 2),
+        ``reminded_on`` (ISO date), ``invoices`` (the numbers) and
+        ``amount_open`` (a two-decimal string); the register adds the PDF's
+        SHA-256 before sealing it.  Must run inside :meth:`Register.transaction`.
+
+        Raises:
+            RegisterConflict: dated before the latest recorded reminder.
+        """
+        if not self._in_transaction:
+            raise RuntimeError("register writes must happen inside Register.transaction()")
+        latest = self.latest_reminder_date()
+        on = date.fromisoformat(record["reminded_on"])
+        if latest is not None and on < latest:
+            raise RegisterConflict("--as-of", on.isoformat(),
+                                   f"is before the latest recorded reminder "
+                                   f"({latest.isoformat()}); reminders are recorded in date "
+                                   f"order, so give {latest.isoformat()} or later")
+        pdf_sha = sha256(pdf)
+        content = canonical_json({**record, "pdf_sha256": pdf_sha})
+        prev = self.last_reminder_chain()
+        chain = reminder_chain(prev, content)
+        index = _reminder_index(record)
+        cursor = self._db.execute(
+            "INSERT INTO reminders (buyer_kbo, level, reminded_on, invoices, amount_open, "
+            "content, pdf, pdf_sha256, prev_chain, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*index, content, pdf, pdf_sha, prev, chain))
+        rid = int(cursor.lastrowid or 0)
+        self._append_event("reminder", f"R{rid:06d}", index[0], index[4])
+        return _stored_reminder((rid, *index, content, pdf_sha, prev, chain))
+
+    def verify_reminders(self) -> list[Problem]:
+        """Check the reminders' own hash chain, their columns and their PDFs.
+
+        A row changed, deleted or inserted behind the tool's back breaks the
+        chain or no longer matches its content; each problem names the
+        reminder by its id.
+        """
+        if not self._has_reminders_table():
+            return []
+        problems: list[Problem] = []
+        invoices = {str(n): str(k) for n, k in self._db.execute(
+            "SELECT number, buyer_kbo FROM documents WHERE type = 'invoice'")}
+        prev, previous_date, expected_id = GENESIS, "", 1
+        for row in self._db.execute(
+                "SELECT id, buyer_kbo, level, reminded_on, invoices, amount_open, content, "
+                "pdf, pdf_sha256, prev_chain, chain FROM reminders ORDER BY id").fetchall():
+            rid, content, pdf, pdf_sha, prev_chain, chain = (row[0], row[6], row[7], row[8],
+                                                             row[9], row[10])
+            name = f"reminder {rid}"
+            if rid != expected_id:
+                problems.append(Problem(name, None, f"reminder {expected_id} is missing "
+                                                    "(deleted behind the tool's back)"))
+            expected_id = rid + 1
+            if prev_chain != prev:
+                problems.append(Problem(name, None, "reminder chain broken: previous link "
+                                                    "does not match"))
+            if chain != reminder_chain(str(prev_chain), str(content)):
+                problems.append(Problem(name, None, "reminder chain broken: content or link "
+                                                    "altered"))
+            prev = str(chain)
+            try:
+                record = json.loads(content)
+                expected = _reminder_index(record)
+                sealed_pdf = record["pdf_sha256"]
+            except (ValueError, KeyError, TypeError):
+                problems.append(Problem(name, None, "content cannot be read"))
+                continue
+            problems.extend(Problem(name, None, f"column {column} was altered: it does not "
+                                                "match the recorded content")
+                            for column, actual, wanted in zip(_REMINDER_INDEX, row[1:6],
+                                                              expected, strict=True)
+                            if actual != wanted)
+            if not isinstance(pdf, bytes) or sha256(pdf) != sealed_pdf or pdf_sha != sealed_pdf:
+                problems.append(Problem(name, "pdf", "stored PDF does not match its recorded "
+                                                     "hash"))
+            if str(row[3]) < previous_date:
+                problems.append(Problem(name, None, "dated before the reminder recorded "
+                                                    "before it"))
+            previous_date = str(row[3])
+            for number in record["invoices"]:
+                if invoices.get(number) != record["buyer_kbo"]:
+                    problems.append(Problem(name, None, f"lists {number}, which is not an "
+                                                        "invoice of that buyer"))
+        return problems
+
+
+# == end of reminders ==========================================================
+
+
 def _initialise(db: sqlite3.Connection) -> None:
     """Set the pragmas and create the schema, waiting out a concurrent creator.
 
@@ -489,19 +828,62 @@ def _initialise(db: sqlite3.Connection) -> None:
             time.sleep(0.02)
 
 
-def _tables(db: sqlite3.Connection) -> set[str]:
+#: Every SQLite script of the schema, the migrations' included: where the
+#: tables (in the order ``register copy`` copies them) and keys are read.
+_ALL_SCHEMA: Final = _SCHEMA + _V2_COLUMNS + _EVENTS_SCHEMA + _REMINDERS_SCHEMA
+#: Tables ``register copy`` leaves out: the target keeps its own.
+_NOT_COPIED: Final = ("schema_version",)
+
+
+def _initialise_postgres(db: PostgresConnection) -> None:
+    """Create the schema, one creator at a time (under the write lock).
+
+    The same steps as a new SQLite register: the first release's tables,
+    then every forward migration; the existing roles get their grants.
+    """
+    db.begin_write()
+    try:
+        if "documents" not in _tables(db):
+            _run_ddl(db, _SCHEMA)
+            _migrate(db)
+            grant_roles(db, sorted(_tables(db)))
+    except AccessDenied as exc:
+        db.rollback()
+        raise AccessDenied(exc.field, exc.value,
+                           f"{exc.reason.split('; ask')[0]}; the register's tables are "
+                           "created by `mbp-billing register init URL`, run as the database "
+                           "owner") from None
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
+
+
+def _tables(db: Connection | sqlite3.Connection) -> set[str]:
+    if isinstance(db, PostgresConnection):
+        return db.table_names()
     return {str(row[0]) for row in
             db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
-def _schema_version(db: sqlite3.Connection) -> int:
+def _schema_version(db: Connection | sqlite3.Connection) -> int:
+    # Once a connection has seen the current version it cannot go lower (the
+    # connection forgets it at a rollback): every write asks, so it is kept.
+    wrapped = db if isinstance(db, SqliteConnection | PostgresConnection) else None
+    if wrapped is not None and wrapped.known_version == SCHEMA_VERSION:
+        return SCHEMA_VERSION
     if "schema_version" not in _tables(db):
         return 1  # the first release had no version table
     row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
-    return int(row[0] or 1)
+    version = int(row[0] or 1)
+    if wrapped is not None and version == SCHEMA_VERSION:
+        wrapped.known_version = version
+    return version
 
 
-def _has_column(db: sqlite3.Connection, table: str, column: str) -> bool:
+def _has_column(db: Connection | sqlite3.Connection, table: str, column: str) -> bool:
+    if isinstance(db, PostgresConnection):  # a failed statement would end its transaction
+        return column in db.columns(table)
     try:
         db.execute(f"SELECT {column} FROM {table} LIMIT 0")
     except sqlite3.OperationalError:
@@ -509,7 +891,7 @@ def _has_column(db: sqlite3.Connection, table: str, column: str) -> bool:
     return True
 
 
-def _migrate(db: sqlite3.Connection) -> int:
+def _migrate(db: Connection | sqlite3.Connection) -> int:
     """Bring the register to :data:`SCHEMA_VERSION`; call inside a write transaction."""
     version = _schema_version(db)
     for target, step in _MIGRATIONS:
@@ -545,7 +927,7 @@ def _connect_read_only(target: Path) -> sqlite3.Connection:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-class Register:
+class Register(_ReminderStore):
     """An open register database.  Use as a context manager.
 
     Writes happen only inside :meth:`transaction`, which takes the database's
@@ -554,7 +936,8 @@ class Register:
     :meth:`Register.open`.
 
     Args:
-        connection: an open SQLite connection to the register file.
+        connection: an open register connection (see register_backends), or a
+            bare SQLite connection to the register file.
         path: the register file.
 
     Examples:
@@ -573,17 +956,27 @@ class Register:
         (Decimal('3500.00'), 'manual')
     """
 
-    def __init__(self, connection: sqlite3.Connection, path: Path, *,
+    def __init__(self, connection: Connection | sqlite3.Connection, path: Path | str, *,
                  read_only: bool = False) -> None:
-        self._db = connection
+        # A bare SQLite connection (as before there were two backends) is wrapped.
+        self._db: Connection = (SqliteConnection(connection)
+                                if isinstance(connection, sqlite3.Connection) else connection)
         self.path = path
         self.read_only = read_only
         self._in_transaction = False
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._db.backend
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True,
              read_only: bool = False) -> Register:
         """Open (and create, when ``create``) the register at ``path``.
+
+        ``path`` is a file path (SQLite, the default) or a ``postgresql://``
+        URL (PostgreSQL, through the optional ``postgres`` extra).
 
         With ``read_only`` the file is only read, never created, changed or
         migrated (``verify`` and ``ledger`` open it so); it works on a copy
@@ -594,6 +987,8 @@ class Register:
             InvalidValue: the file is missing (``create=False`` or
                 ``read_only``) or is not a register.
         """
+        if is_url(path):
+            return cls._open_postgres(str(path), create=create, read_only=read_only)
         target = Path(path)
         if (read_only or not create) and not target.exists():
             raise InvalidValue("register", str(target),
@@ -631,7 +1026,24 @@ class Register:
         except sqlite3.DatabaseError as exc:
             raise InvalidValue("register", str(target),
                                f"is not a usable register database ({exc})") from None
-        return cls(db, target)
+        return cls(SqliteConnection(db), target)
+
+    @classmethod
+    def _open_postgres(cls, url: str, *, create: bool, read_only: bool) -> Register:
+        db = connect_postgres(url, integer_keys(_ALL_SCHEMA))
+        try:
+            if "documents" not in _tables(db):
+                if not create or read_only:
+                    raise InvalidValue("register", redact(url),
+                                       "holds no register yet; create it with "
+                                       "`mbp-billing register init URL` as the database owner")
+                _initialise_postgres(db)
+            if read_only:
+                db.execute("SET default_transaction_read_only = on")
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, redact(url), read_only=read_only)  # path: shown, never a password
 
     def close(self) -> None:
         """Close the database connection."""
@@ -660,18 +1072,18 @@ class Register:
             yield self
             return
         if self.read_only:
-            raise InvalidValue("register", str(self.path),
+            raise InvalidValue("register", _shown(self.path),
                                "is open read-only; this command does not write")
-        self._db.execute("BEGIN IMMEDIATE")
+        self._db.begin_write()
         self._in_transaction = True
         try:
             _migrate(self._db)
             yield self
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._db.rollback()
             raise
         else:
-            self._db.execute("COMMIT")
+            self._db.commit()
         finally:
             self._in_transaction = False
 
@@ -833,6 +1245,7 @@ class Register:
         self._db.executemany("INSERT INTO files (number, format, sha256, data) VALUES (?, ?, ?, ?)",
                              [(document.number, "pdf", pdf_sha, pdf),
                               (document.number, "xml", xml_sha, xml)])
+        self._append_event(index["type"], index["number"], index["buyer_kbo"], index["amount"])
         # The row as stored, built from what was just written (no read-back).
         return _stored((cursor.lastrowid, index["number"], index["type"], index["buyer_kbo"],
                         index["year"], index["kind"], index["amount"], index["issue_date"],
@@ -916,6 +1329,9 @@ class Register:
             f"INSERT INTO payments ({_PAYMENT_COLUMNS}) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (*values, content_hash, prev, chain))
+        buyer = self._db.execute("SELECT buyer_kbo FROM documents WHERE number = ?",
+                                 (number,)).fetchone()
+        self._append_event("payment", number, str(buyer[0]), money_str(amount))
         return _payment(values)
 
     def reverse_payment(self, payment_id: int, *, reason: str, on: date) -> Payment:
@@ -1009,6 +1425,45 @@ class Register:
             found.setdefault(str(folder), []).append(str(number))
         return found
 
+    # -- events (the outbox) ---------------------------------------------------
+
+    def _append_event(self, type_: str, number: str, buyer_kbo: str, amount: str) -> int:
+        """Append an event in the current transaction; the sequence is the next, gapless."""
+        self._require_transaction()
+        cur = self._db.execute(
+            "INSERT INTO events (sequence, type, number, buyer_kbo, amount, time) "
+            "SELECT COALESCE(MAX(sequence), 0) + 1, ?, ?, ?, ?, "
+            f"{_CLOCK[self._db.backend]} FROM events",
+            (type_, number, buyer_kbo, amount))
+        return int(cur.lastrowid or 0)
+
+    def events(self, since: int = 0, *, limit: int | None = None) -> list[Event]:
+        """The events with a sequence above ``since``, oldest first (at most ``limit``).
+
+        A consumer keeps the last sequence it handled and asks again with
+        it: every event is delivered at least once, in order.
+
+        Examples:
+            >>> import pathlib, tempfile
+            >>> from mbp_billing import example_agreement, issue_invoice
+            >>> with Register.open(pathlib.Path(tempfile.mkdtemp()) / "r.sqlite3") as reg:
+            ...     _ = issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10),
+            ...                       register=reg)
+            ...     _ = reg.record_payment("F000001", Decimal("3500.00"), date(2023, 8, 1))
+            ...     [(e.sequence, e.type, e.number, str(e.amount)) for e in reg.events(since=0)]
+            [(1, 'invoice', 'F000001', '3500.00'), (2, 'payment', 'F000001', '3500.00')]
+        """
+        if since < 0:
+            raise InvalidValue("since", since, "must be 0 or a sequence number already seen")
+        sql = ("SELECT sequence, type, number, buyer_kbo, amount, time FROM events "
+               "WHERE sequence > ? ORDER BY sequence")
+        params: tuple[Any, ...] = (since,)
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (since, limit)
+        return [Event(int(r[0]), r[1], r[2], r[3], Decimal(r[4]), r[5])
+                for r in self._db.execute(sql, params).fetchall()]
+
     # -- audit -----------------------------------------------------------------
 
     def file_hashes(self) -> list[tuple[str, str, str]]:
@@ -1080,6 +1535,7 @@ class Register:
                                                     "record was removed or altered"))
             problems.extend(self._verify_payments(links))
         problems.extend(_walk_chain(links, expect_head))
+        problems.extend(self.verify_reminders())
         return problems
 
     def _verify_payments(self, links: list[tuple[str, str, str]]) -> list[Problem]:
@@ -1144,30 +1600,157 @@ def _walk_chain(links: list[tuple[str, str, str]], expect_head: str | None) -> l
                                 "replaced"))
     return problems
 
-#: URL schemes of registers this version cannot open yet (a PostgreSQL
-#: register comes later); named so the refusal says what to do.
-_LATER_SCHEMES: Final = ("postgresql://", "postgres://")
+
+# -- setting up and moving registers (issue 10) --------------------------------------
+
+
+@attrs.frozen
+class CopyResult:
+    """What :func:`copy_register` copied: rows per table and the chain head.
+
+    Examples:
+        >>> CopyResult("a.sqlite3", "b.sqlite3", {"documents": 0}, GENESIS).to_record()["rows"]
+        {'documents': 0}
+    """
+
+    source: str
+    target: str
+    rows: dict[str, int]
+    chain_head: str
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-ready: ``source``, ``target``, ``rows`` per table, ``chain_head``."""
+        return {"source": self.source, "target": self.target, "rows": dict(self.rows),
+                "chain_head": self.chain_head}
+
+
+def _shown(location: str | Path) -> str:
+    return redact(str(location)) if is_url(location) else str(location)
+
+
+def init_register(location: str | Path) -> list[str]:
+    """Create a register's schema and, on PostgreSQL, its two group roles.
+
+    On PostgreSQL the roles :data:`~mbp_billing.register_backends.ISSUER_ROLE`
+    (``SELECT`` and ``INSERT`` only) and
+    :data:`~mbp_billing.register_backends.READER_ROLE` (``SELECT`` only) are
+    created ``NOLOGIN`` where missing (existing ones are reused) and granted
+    their privileges on the register's tables; run it as the database owner
+    with the right to create roles.  On SQLite it only creates the file.
+
+    Args:
+        location: a ``postgresql://`` URL, or an SQLite file path.
+
+    Returns:
+        The roles created (empty when they existed, and on SQLite).
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> init_register(pathlib.Path(tempfile.mkdtemp()) / "r.sqlite3")
+        []
+    """
+    with Register.open(location) as reg:
+        db = reg._db
+        if not isinstance(db, PostgresConnection):
+            return []
+        with reg.transaction():  # an older register is migrated forward first
+            created = create_roles(db)
+            grant_roles(db, sorted(_tables(db)))
+        return created
+
+
+def copy_register(source: str | Path, target: str | Path) -> CopyResult:
+    """Copy every row of a register to a new one, SQLite or PostgreSQL, either way.
+
+    Documents, their stored bytes, payments and events are copied as they
+    are, in one transaction; the chain is not recomputed, so the target has
+    the source's chain head, and it is verified before the copy commits.  On
+    an empty PostgreSQL database the schema is created first (existing
+    roles are granted their privileges).
+
+    Args:
+        source: the register to copy: a file path or a ``postgresql://`` URL.
+        target: a new file or an empty PostgreSQL database (or schema).
+
+    Returns:
+        The :class:`CopyResult`: rows copied per table and the chain head.
+
+    Raises:
+        RegisterConflict: the target already holds something, or the copy
+            does not verify.
+        InvalidValue: the source is not a register.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from mbp_billing import example_agreement, issue_invoice
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> with Register.open(folder / "a.sqlite3") as reg:
+        ...     _ = issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10),
+        ...                       register=reg)
+        >>> result = copy_register(folder / "a.sqlite3", folder / "b.sqlite3")
+        >>> result.rows["documents"], result.rows["files"]
+        (1, 2)
+        >>> with Register.open(folder / "b.sqlite3") as copy:
+        ...     copy.last_chain() == result.chain_head, copy.verify()
+        (True, [])
+    """
+    with Register.open(source, create=False) as src, Register.open(target) as tgt:
+        if src.schema_version < SCHEMA_VERSION:
+            with src.transaction():
+                pass  # an older source is migrated forward first, as any write would
+        names = [t for t in tables(_ALL_SCHEMA) if t not in _NOT_COPIED]
+        held = {t: int(tgt._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
+                for t in names}
+        if any(held.values()):
+            raise RegisterConflict(
+                "target", _shown(target),
+                "already holds " + ", ".join(f"{n} {t}" for t, n in held.items() if n)
+                + "; copy into a new file or an empty database")
+        rows: dict[str, int] = {}
+        with tgt.transaction():
+            for table in names:
+                columns = [c for c in src._db.columns(table) if c in tgt._db.columns(table)]
+                listed = ", ".join(columns)
+                data = src._db.execute(f"SELECT {listed} FROM {table} ORDER BY "
+                                       f"{', '.join(columns[:2])}").fetchall()
+                if data:
+                    tgt._db.executemany(
+                        f"INSERT INTO {table} ({listed}) VALUES "
+                        f"({', '.join('?' for _ in columns)})",
+                        [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
+                         for row in data])
+                rows[table] = len(data)
+            tgt._db.reset_keys()
+            problems = tgt.verify()
+            head = tgt.last_chain()
+            if problems or head != src.last_chain():
+                raise RegisterConflict(
+                    "target", _shown(target),
+                    f"the copy does not verify ({'; '.join(map(str, problems[:3])) or 'chain head differs'}); "
+                    "nothing was copied")
+        return CopyResult(_shown(source), _shown(target), rows, head)
 
 
 def open_read_only(location: str | Path | Register) -> Register:
     """Open a register for reading only: an analyst's view never writes.
 
-    The one door through which analysis opens a register, so that other
-    kinds of register (a PostgreSQL URL) are added here.  An open
-    :class:`Register` is returned as it is; a path, ``file:`` URI or
+    The one door through which analysis opens a register.  An open
+    :class:`Register` is returned as it is; a ``postgresql://`` URL opens a
+    shared register in read-only transactions; a path, ``file:`` URI or
     ``sqlite:///path`` URL is opened with SQLite's ``mode=ro``: the register
     is never changed (SQLite may create the empty ``-wal``/``-shm`` companion
     files it needs to read a WAL database).
 
     Args:
-        location: a path, ``file:`` URI, ``sqlite:///`` URL or open register.
+        location: a path, ``file:`` URI, ``sqlite:///`` or ``postgresql://``
+            URL, or an open register.
 
     Returns:
         The register, opened read-only (or ``location`` itself when open).
 
     Raises:
-        InvalidValue: the file does not exist, is not a register, or the
-            URL names a kind of register this version cannot open.
+        InvalidValue: the file or database does not exist or is not a
+            register.
 
     Examples:
         >>> import pathlib, tempfile
@@ -1176,17 +1759,12 @@ def open_read_only(location: str | Path | Register) -> Register:
         >>> with open_read_only(folder / "r.sqlite3") as reg:
         ...     reg.documents()
         []
-        >>> open_read_only("postgresql://db/billing")
-        Traceback (most recent call last):
-        ...
-        mbp_billing.errors.InvalidValue: register 'postgresql://db/billing': is a PostgreSQL register, which this version cannot open yet; give the path of an SQLite register
     """
     if isinstance(location, Register):
         return location
+    if is_url(location):
+        return Register.open(location, read_only=True)
     text = str(location)
-    if text.lower().startswith(_LATER_SCHEMES):
-        raise InvalidValue("register", text, "is a PostgreSQL register, which this version "
-                                             "cannot open yet; give the path of an SQLite register")
     if text.startswith("sqlite:///"):
         text = text.removeprefix("sqlite://")
     elif text.startswith("file:"):

@@ -121,7 +121,7 @@ def documents_table(register: RegisterLike) -> Table:
             rows.append((d.seq, d.number, d.type, d.buyer_kbo, d.document.buyer.name, d.year,
                          d.kind, d.amount, signed, d.issue_date, d.due_date, d.credits,
                          start, end))
-        where = reg.path.name
+        where = _register_name(reg)
     return Table(("seq", "number", "type", "buyer_kbo", "buyer_name", "year", "kind", "amount",
                   "signed_amount", "issue_date", "due_date", "credits", "period_start",
                   "period_end"), tuple(rows), title=f"Documents in {where}",
@@ -155,7 +155,7 @@ def payments_table(register: RegisterLike) -> Table:
         buyers = {d.number: (d.buyer_kbo, d.document.buyer.name) for d in reg.documents()}
         rows = tuple((p.id, p.number, *buyers.get(p.number, (None, None)), p.amount, p.paid_on,
                       p.reference, p.source) for p in reg.payments())
-        where = reg.path.name
+        where = _register_name(reg)
     return Table(("id", "number", "buyer_kbo", "buyer_name", "amount", "paid_on", "reference",
                   "source"), rows, title=f"Payments in {where}", totals=("amount",))
 
@@ -291,3 +291,10 @@ def monthly_cash(register: RegisterLike, years: Iterable[int], *, as_of: date) -
     return Table(("month", "expected", "received", "open"), rows,
                  title=f"Cash per month {_span(months)}, as of {as_of.isoformat()}",
                  totals=("expected", "received", "open"))
+
+
+def _register_name(reg: Register) -> str:
+    """The register's file name, or a PostgreSQL register's database name, for titles."""
+    if isinstance(reg.path, str):  # a URL, already without its password
+        return reg.path.rsplit("/", 1)[-1].split("?", 1)[0]
+    return reg.path.name

@@ -18,6 +18,7 @@ module          what it holds
 ``pdf``         :func:`render_pdf`: the page of each kind of document
 ``invoice``     the invoice page (R4, R10, R11, R12)
 ``credit_note`` the credit note page (R10, R12)
+``reminder``    the reminder letter page: *herinnering* or *aanmaning* (R11, R12)
 ``blocks``      blocks every page shares: header, parties, lines, totals,
                 payment with the QR code, footer
 ``layout``      the canvas layout engine: sizes, fonts, colours, styles,
@@ -55,5 +56,6 @@ EUR3500.00
 from .epc import epc_qr_payload
 from .formatting import DEFAULT_LOCALE
 from .pdf import render_pdf
+from .reminder import render_reminder_pdf
 
-__all__ = ["DEFAULT_LOCALE", "epc_qr_payload", "render_pdf"]
+__all__ = ["DEFAULT_LOCALE", "epc_qr_payload", "render_pdf", "render_reminder_pdf"]
