@@ -709,7 +709,7 @@ def _cmd_pay(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_events(args: argparse.Namespace, out: TextIO) -> int:
     from .register import Register
 
-    with Register.open(_register_path(args), create=False) as register:
+    with Register.open(_register_path(args), read_only=True) as register:
         events = register.events(since=args.since)
     if args.json:
         _dump([e.to_record() for e in events], out)
