@@ -483,6 +483,29 @@ def test_verify_names_a_deleted_reminder(register: Path) -> None:
         "PROBLEM reminder 3: reminder chain broken: previous link does not match"]
 
 
+def test_a_kept_reminders_head_verifies_and_catches_the_newest_letters_removed(
+        register: Path) -> None:
+    """verify --expect-head with remind's reminders_chain_head: 0 intact, 1 once letters go."""
+    head = _remind(register, FIRST)["reminders_chain_head"]
+    with Register.open(register) as reg:
+        assert reg.verify(expect_head=head) == [] and reg.chain_contains(head)
+    assert _remind(register, SECOND)["reminders"]  # the head stays valid as letters follow
+    with Register.open(register) as reg:
+        assert reg.verify(expect_head=head) == []
+    db = _raw(register)
+    db.execute("DROP TRIGGER reminders_never_deleted")
+    db.execute("DELETE FROM reminders WHERE reminded_on = ?", (SECOND.isoformat(),))
+    db.execute(f"DELETE FROM reminders WHERE chain = '{head}'")
+    db.close()
+    with Register.open(register) as reg:
+        problems = [str(p) for p in reg.verify(expect_head=head)]
+    assert problems == [f"the kept chain head {head} is not in the register: rows written "
+                        "up to it were removed, or the register was replaced"]
+    code, out, _ = run_cli(["verify", "--register", str(register), "--expect-head", head,
+                            "--json"])
+    assert code == 1 and any(head in p for p in json.loads(out)["problems"])
+
+
 def test_verify_names_an_inserted_reminder(register: Path) -> None:
     """A row copied in with a made-up link is named."""
     _remind(register, FIRST)

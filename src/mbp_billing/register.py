@@ -1538,9 +1538,18 @@ class Register(_ReminderStore):
                                                     "the payments are sealed: the version "
                                                     "record was removed or altered"))
             problems.extend(self._verify_payments(links))
-        problems.extend(_walk_chain(links, expect_head))
+        # A head kept from remind (reminders_chain_head) is looked for in the
+        # reminders' own chain: removing the newest letters is caught the same way.
+        in_reminders = expect_head is not None and self._in_reminder_chain(expect_head)
+        problems.extend(_walk_chain(links, None if in_reminders else expect_head))
         problems.extend(self.verify_reminders())
         return problems
+
+    def _in_reminder_chain(self, head: str) -> bool:
+        if not self._has_reminders_table():
+            return False
+        return self._db.execute("SELECT 1 FROM reminders WHERE chain = ?",
+                                (head,)).fetchone() is not None
 
     def _verify_payments(self, links: list[tuple[str, str, str]]) -> list[Problem]:
         problems: list[Problem] = []
@@ -1565,14 +1574,17 @@ class Register(_ReminderStore):
         return problems
 
     def chain_contains(self, head: str) -> bool:
-        """Whether ``head`` is the chain value of some row (or ``GENESIS``)."""
+        """Whether ``head`` is the chain value of some row (or ``GENESIS``).
+
+        The rows are documents and payments, and reminders in their own chain.
+        """
         if head == GENESIS:
             return True
         found = self._db.execute("SELECT 1 FROM documents WHERE chain = ?", (head,)).fetchone()
         if found is None and self.schema_version >= 2:
             found = self._db.execute("SELECT 1 FROM payments WHERE chain = ?",
                                      (head,)).fetchone()
-        return found is not None
+        return found is not None or self._in_reminder_chain(head)
 
 
 def _walk_chain(links: list[tuple[str, str, str]], expect_head: str | None) -> list[Problem]:
