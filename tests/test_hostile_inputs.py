@@ -518,3 +518,18 @@ def test_api_amount_doors_refuse_at_once() -> None:
             with pytest.raises(InvalidValue):
                 build(amount)
             assert time.monotonic() - start < 0.5
+
+
+@pytest.mark.parametrize("percent", [
+    *(v for k, v in AMOUNTS.items() if k != "zero"), Decimal("1E-99999999"),
+    Decimal("1E+99999999"), Decimal("NaN"), 10**5000, "1E-2", "1001", True, 2.5],
+    ids=lambda v: type(v).__name__ + ":" + (repr(v)[:20] if not isinstance(v, int) else "int"))
+def test_what_if_percent_door_refuses_at_once(percent: object) -> None:
+    """TariffBook.with_change reads percent= as strictly as an amount: no exponent, no
+    other digits, nothing silently made 0 %, at once."""
+    from mbp_billing import DEFAULT_TARIFF_BOOK, InvalidValue
+
+    start = time.monotonic()
+    with pytest.raises(InvalidValue, match="percent"):
+        DEFAULT_TARIFF_BOOK.with_change(percent=percent, from_year=2027)  # type: ignore[arg-type]
+    assert time.monotonic() - start < 0.5

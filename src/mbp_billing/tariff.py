@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from .errors import InvalidValue
-from .money import parse_amount, round_money
+from .money import parse_amount, parse_percent, round_money
 from .population import MAX_POPULATION
 
 __all__ = [
@@ -225,14 +225,7 @@ class TariffBook:
             raise InvalidValue("percent", percent, "give either percent= or fee=, not both "
                                                    "and not neither")
         if percent is not None:
-            if isinstance(percent, bool | float) or not isinstance(percent, Decimal | int | str):
-                raise InvalidValue("percent", percent,
-                                   f"pass a whole number or text such as '{percent}', not a float")
-            try:
-                factor = 1 + Fraction(Decimal(str(percent)).normalize()) / 100
-            except ArithmeticError:
-                raise InvalidValue("percent", percent, "is not a number; write it as 10 or "
-                                                       "'2.5'") from None
+            factor = 1 + Fraction(parse_percent(percent, "percent")) / 100
             if factor < 0:
                 raise InvalidValue("percent", percent, "would make fees negative")
 
