@@ -385,6 +385,24 @@ def test_reminders_on_postgresql_are_chained_announced_and_copied(postgres_url: 
         assert reg.verify() == [] and reg.reminders()[0].chain == letter.chain
 
 
+def test_a_rolled_back_reminder_leaves_no_hole_in_the_letters(register_location: Any,
+                                                              stub_render: None) -> None:
+    """A remind rolled back (crash, refused write) is no "deleted letter" on either backend:
+    ids stay gapless like the event sequence (PostgreSQL's identity would skip one)."""
+    from mbp_billing.dunning import remind
+
+    with Register.open(register_location) as reg:
+        issue_invoice(agreement(), 2024, issue_date=date(2024, 1, 5), register=reg)
+        with pytest.raises(ZeroDivisionError), reg.transaction():
+            assert len(remind(reg, as_of=date(2024, 3, 1)).sent) == 1
+            _ = 1 / 0
+        assert reg.reminders() == []
+        [sent] = remind(reg, as_of=date(2024, 3, 1)).sent
+        assert sent.id == 1 and [r.id for r in reg.reminders()] == [1]
+        assert reg.events()[-1].number == "R000001"
+        assert reg.verify() == []
+
+
 def test_a_register_of_the_previous_release_moves_to_postgresql(postgres_url: str,
                                                                 tmp_path: Path) -> None:
     """A first-release register is migrated forward (events table added) and copied intact."""

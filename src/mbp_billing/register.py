@@ -728,11 +728,16 @@ class _ReminderStore:
         prev = self.last_reminder_chain()
         chain = reminder_chain(prev, content)
         index = _reminder_index(record)
-        cursor = self._db.execute(
-            "INSERT INTO reminders (buyer_kbo, level, reminded_on, invoices, amount_open, "
-            "content, pdf, pdf_sha256, prev_chain, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*index, content, pdf, pdf_sha, prev, chain))
-        rid = int(cursor.lastrowid or 0)
+        # The id is MAX + 1 under the write lock, as the event sequence: verify
+        # reads a missing id as a deleted letter, and PostgreSQL's identity
+        # would skip the ids of a rolled-back transaction.
+        rid = int(self._db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM reminders")
+                  .fetchone()[0])
+        self._db.execute(
+            "INSERT INTO reminders (id, buyer_kbo, level, reminded_on, invoices, amount_open, "
+            "content, pdf, pdf_sha256, prev_chain, chain) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (rid, *index, content, pdf, pdf_sha, prev, chain))
         self._append_event("reminder", f"R{rid:06d}", index[0], index[4])
         return _stored_reminder((rid, *index, content, pdf_sha, prev, chain))
 
