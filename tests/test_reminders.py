@@ -291,6 +291,37 @@ def test_a_lost_letter_file_is_written_again_from_the_register(register: Path) -
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]
 
 
+def test_letters_recorded_but_not_written_exit_3_with_the_repair(
+        register: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk after the letters are recorded: exit 3 (not 2, "nothing written"), the
+    letters named, and the repair command (remind again that day) writes them."""
+    import mbp_billing.dunning as dunning
+
+    real = os.fsync
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(dunning.os, "fsync", full)
+    out_dir = register.parent / "letters"
+    err = io.StringIO()
+    from mbp_billing.cli import main
+
+    code = main(["remind", "--as-of", FIRST.isoformat(), "--register", str(register), "--out",
+                 str(out_dir)], stdout=io.StringIO(), stderr=err, today=FIRST)
+    line = err.getvalue()
+    assert code == 3 and line.count("\n") == 1 and "No space left" in line, line
+    with Register.open(register) as reg:
+        sent = reg.reminders()
+    assert sent and all(f"R{r.id:06d}" in line for r in sent)
+    assert sorted(p.name for p in out_dir.iterdir()) == []  # no half-written file
+    monkeypatch.setattr(dunning.os, "fsync", real)
+    repair = line.split("repair with: ")[1].split()
+    assert repair[3:6] == ["remind", "--as-of", FIRST.isoformat()]
+    assert main(repair[3:], stdout=io.StringIO(), stderr=io.StringIO(), today=FIRST) == 0
+    assert len(list(out_dir.glob("reminder-*.pdf"))) == len(sent)
+
+
 def test_a_foreign_file_under_a_letter_name_refuses_the_run_and_records_nothing(
         register: Path) -> None:
     """Exit 2 naming the file; no letter is recorded, no file written."""

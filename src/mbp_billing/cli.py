@@ -1230,7 +1230,11 @@ def _report_error(exc: BillingError, err: TextIO, as_json: bool,
         return EXIT_BAD_INPUT
     if isinstance(exc, FilesNotWritten):
         register = getattr(args, "register", None)
-        repair = (f"{prog} write-files {' '.join(exc.numbers)} --out {shlex.quote(exc.out_dir)}"
+        # Letters are written again by remind on the same day; documents by write-files.
+        command = (f"remind --as-of {args.as_of.isoformat()}"
+                   if args is not None and getattr(args, "handler", None) is _cmd_remind
+                   else f"write-files {' '.join(exc.numbers)}")
+        repair = (f"{prog} {command} --out {shlex.quote(exc.out_dir)}"
                   + ("" if register is None else f" --register {shlex.quote(register)}"))
         _report(err, as_json, f"{exc}; fix the folder (space, permissions), then repair "
                               f"with: {repair}", field=exc.field, value=exc.value,
