@@ -258,6 +258,10 @@ def _cases() -> list[Case]:
              expect="changed outside",
              setup=lambda d: _edit(d / "reg.sqlite3", "INSERT INTO payments (number, amount, "
                                    "paid_on, source) VALUES ('F000001', '1', 'x', 'y')")),
+        Case("events: event row edited", ["events", "--register", "reg.sqlite3"],
+             expect="changed outside",
+             setup=lambda d: _edit(d / "reg.sqlite3", "DROP TRIGGER events_never_updated; "
+                                   "UPDATE events SET amount = 'abc'")),
         Case("toml date out of range", ["schedule", "a.toml"],
              {"a.toml": _toml(signed_on="9999-12-31")}, expect="signed_on"),
         Case("csv stated fee too small for a cent a month", ["run", "p.csv", "--through",

@@ -1470,8 +1470,14 @@ class Register(_ReminderStore):
         if limit is not None:
             sql += " LIMIT ?"
             params = (since, limit)
-        return [Event(int(r[0]), r[1], r[2], r[3], Decimal(r[4]), r[5])
-                for r in self._db.execute(sql, params).fetchall()]
+        events = []
+        for r in self._db.execute(sql, params).fetchall():
+            try:
+                events.append(Event(int(r[0]), r[1], r[2], r[3], Decimal(r[4]), r[5]))
+            except (ValueError, ArithmeticError, TypeError) as exc:
+                # A row edited behind the tool's back is reported, never a traceback.
+                raise _edited(f"event {r[0]}", exc) from None
+        return events
 
     # -- audit -----------------------------------------------------------------
 
