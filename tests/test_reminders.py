@@ -443,6 +443,19 @@ def test_reminder_values_refuse_what_no_letter_can_say() -> None:
                      open=Decimal("2.00"))
 
 
+@pytest.mark.parametrize("amount", [Decimal("1E+30"), Decimal("1E+99999999"),
+                                    Decimal("12345678901234567890123456789.00"),
+                                    Decimal("1.005"), Decimal("NaN"), Decimal("0.00"), "1.00"])
+def test_reminder_amounts_are_read_as_money(amount: object) -> None:
+    """A reminder line's amount goes through the money reader: refused by name, never a bare
+    decimal error (quantize gave InvalidOperation beyond 28 digits)."""
+    from mbp_billing.errors import InvalidValue
+
+    with pytest.raises(InvalidValue, match="whole cents"):
+        ReminderLine(number="F000001", issue_date=date(2026, 1, 5),
+                     amount=amount, open=Decimal("1.00"))  # type: ignore[arg-type]
+
+
 def test_reminder_pdfs_are_deterministic() -> None:
     """Equal letters give byte-identical PDFs."""
     from mbp_billing.examples import example_agreement
