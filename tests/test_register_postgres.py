@@ -316,6 +316,14 @@ def test_an_unreachable_server_is_one_line(tmp_path: Path) -> None:
     assert code == 2 and err.count("\n") == 1 and "secret" not in err and "cannot be opened" in err
 
 
+@pytest.mark.parametrize("command", [["register", "init"], ["verify", "--register"]])
+def test_a_malformed_url_is_one_line_without_its_password(command: list[str]) -> None:
+    """An unclosed IPv6 bracket: exit 2, one line, no traceback, the password hidden."""
+    code, out, err = run_cli([*command, "postgresql://u:secret@[::1/x"])
+    assert code == 2 and err.count("\n") == 1 and out == "", err
+    assert "secret" not in err and "Traceback" not in err
+
+
 # -- many writers ---------------------------------------------------------------------------
 
 

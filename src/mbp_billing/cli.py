@@ -1073,8 +1073,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                      help="register database")
     pay.add_argument("--json", action="store_true", help="print one JSON object")
 
-    ev = command("events", "List the events (issues, payments) after a sequence number.",
-                 _cmd_events)
+    ev = command("events", "List the events (issues, payments, reminders) after a sequence "
+                           "number.", _cmd_events)
     ev.add_argument("--since", type=_sequence, default=0, metavar="N",
                     help="only events with a sequence above N (default 0: all)")
     ev.add_argument("--register", metavar="PATH|URL", type=_text_arg("--register"),
@@ -1096,8 +1096,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     init.set_defaults(handler=_cmd_register_init)
     cp = reg_sub.add_parser(
         "copy", help="copy a register (SQLite <-> PostgreSQL), chain unchanged",
-        description="Copy every document, stored file, payment and event to an empty "
-                    "register; the target is verified before the copy commits.")
+        description="Copy every document, stored file, payment, event and reminder letter "
+                    "to an empty register; the target is verified before the copy commits.")
     cp.add_argument("source", metavar="FROM", type=_text_arg("FROM"),
                     help="the register to copy (path or URL)")
     cp.add_argument("target", metavar="TO", type=_text_arg("TO"),
