@@ -550,6 +550,19 @@ def test_a_kept_reminders_head_verifies_and_catches_the_newest_letters_removed(
     assert code == 1 and any(head in p for p in json.loads(out)["problems"])
 
 
+def test_remind_prints_the_head_to_keep(register: Path) -> None:
+    """Without --json too, remind prints the reminders' chain head after sending letters."""
+    letters = ["--out", str(register.parent / "letters")]
+    code, out, err = run_cli(["remind", "--as-of", FIRST.isoformat(), "--register",
+                              str(register), *letters])
+    with Register.open(register) as reg:
+        head = reg.last_reminder_chain()
+    assert code == 0 and f"Reminders chain head {head}" in out, err
+    code, out, _ = run_cli(["remind", "--as-of", FIRST.isoformat(), "--register",
+                            str(register), *letters])
+    assert code == 0 and "chain head" not in out  # nothing sent, nothing new to keep
+
+
 def test_verify_names_an_inserted_reminder(register: Path) -> None:
     """A row copied in with a made-up link is named."""
     _remind(register, FIRST)

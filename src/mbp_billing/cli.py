@@ -805,6 +805,9 @@ def _cmd_remind(args: argparse.Namespace, out: TextIO) -> int:
                   f"{money_str(r.amount_open)} EUR open\n  {sent.pdf_path}\n")
     for path in result.restored:
         out.write(f"rewritten from the register: {path}\n")
+    if result.sent:
+        out.write(f"Reminders chain head {result.chain_head}: keep it outside the register "
+                  "and check later with verify --expect-head\n")
     for notice in result.after_notice:
         state = ("expired: Art. 10 §3 allows dissolving the agreement" if notice.expired
                  else "running")
