@@ -58,6 +58,20 @@ def check_population(value: object, field: str = "population") -> int:
     return value
 
 
+def _fee_in_cents(instance: Any, attribute: Any, value: object) -> None:
+    # A Tier built directly (a what-if TariffBook) is read like every amount:
+    # a float, a fraction of a cent or 1E+30 would flow into every charge.
+    try:
+        ok = (isinstance(value, Decimal) and value >= 0
+              and parse_amount(value, "annual_fee", positive=False) == value)
+    except (InvalidValue, ArithmeticError):
+        ok = False
+    if not ok:
+        raise InvalidValue("annual_fee", value if not isinstance(value, Decimal) else str(value),
+                           "must be a Decimal in whole cents, zero or more, such as "
+                           "Decimal('3500.00') (see parse_amount)")
+
+
 @attrs.frozen
 class Tier:
     """One row of the tariff: populations up to ``max_population`` inclusive.
@@ -78,7 +92,7 @@ class Tier:
 
     number: int
     max_population: int | None
-    annual_fee: Decimal
+    annual_fee: Decimal = attrs.field(validator=_fee_in_cents)
 
     def label(self) -> str:
         """A short Dutch-style description of the bound, e.g. ``'<= 15000'``."""
