@@ -58,7 +58,7 @@ def check_population(value: object, field: str = "population") -> int:
     return value
 
 
-def _fee_in_cents(instance: Any, attribute: Any, value: object) -> None:
+def _fee_in_cents(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     # A Tier built directly (a what-if TariffBook) is read like every amount:
     # a float, a fraction of a cent or 1E+30 would flow into every charge.
     try:
