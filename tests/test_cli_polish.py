@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import mbp_billing
+from mbp_billing import Register, example_agreement, issue_invoice
 from mbp_billing.cli import build_parser, main, program_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,6 +101,38 @@ def test_error_labels_name_the_option_given(argv: list[str], label: str) -> None
     err = io.StringIO()
     assert main(argv, stdout=io.StringIO(), stderr=err) == 2
     assert err.getvalue().startswith(f"error: {label} ")
+
+
+@pytest.mark.parametrize(("argv", "label", "value"), [
+    (["verify", "--expect-head", "zz"], "--expect-head", "zz"),
+    (["ledger", "--buyer", "0207.123.406"], "--buyer", "0207.123.406"),
+    (["ledger", "--buyer", "0643.634.986"], "--buyer", "0643.634.986"),
+    (["remind", "--as-of", "2026-01-05", "--locale", "xx_YY"], "--locale", "xx_YY"),
+    (["invoice", "--example", "--locale", ""], "--locale", ""),
+    (["run", "p.csv", "--through", "2026", "--locale", "zz"], "--locale", "zz"),
+    (["register", "init", ""], "URL|PATH", ""),
+    (["register", "copy", " ", "to.sqlite3"], "FROM", " "),
+    (["register", "copy", "reg.sqlite3", ""], "TO", ""),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_options_of_later_issues_name_the_option_given(
+        argv: list[str], label: str, value: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """--expect-head, --buyer, --locale and register locations: one JSON error naming them."""
+    monkeypatch.chdir(tmp_path)
+    with Register.open(tmp_path / "reg.sqlite3") as reg:
+        issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10), register=reg)
+    def files() -> list[str]:  # SQLite's sidecars of a register opened to read it aside
+        return sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm")))
+
+    before = files()
+    out, err = io.StringIO(), io.StringIO()
+    assert main([*argv, "--register", "reg.sqlite3", "--json"] if argv[0] in (
+        "verify", "ledger", "remind") else [*argv, "--json"], stdout=out, stderr=err,
+        today=date(2026, 1, 5)) == 2
+    record = json.loads(err.getvalue())
+    assert (record["field"], record["value"]) == (label, value), record
+    assert record["error"].startswith(f"{label} ") and out.getvalue() == ""
+    assert files() == before
 
 
 def test_exit_codes_are_documented() -> None:

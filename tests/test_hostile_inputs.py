@@ -258,6 +258,10 @@ def _cases() -> list[Case]:
              expect="changed outside",
              setup=lambda d: _edit(d / "reg.sqlite3", "INSERT INTO payments (number, amount, "
                                    "paid_on, source) VALUES ('F000001', '1', 'x', 'y')")),
+        Case("events: event row edited", ["events", "--register", "reg.sqlite3"],
+             expect="changed outside",
+             setup=lambda d: _edit(d / "reg.sqlite3", "DROP TRIGGER events_never_updated; "
+                                   "UPDATE events SET amount = 'abc'")),
         Case("toml date out of range", ["schedule", "a.toml"],
              {"a.toml": _toml(signed_on="9999-12-31")}, expect="signed_on"),
         Case("csv stated fee too small for a cent a month", ["run", "p.csv", "--through",
@@ -518,3 +522,18 @@ def test_api_amount_doors_refuse_at_once() -> None:
             with pytest.raises(InvalidValue):
                 build(amount)
             assert time.monotonic() - start < 0.5
+
+
+@pytest.mark.parametrize("percent", [
+    *(v for k, v in AMOUNTS.items() if k != "zero"), Decimal("1E-99999999"),
+    Decimal("1E+99999999"), Decimal("NaN"), 10**5000, "1E-2", "1001", True, 2.5],
+    ids=lambda v: type(v).__name__ + ":" + (repr(v)[:20] if not isinstance(v, int) else "int"))
+def test_what_if_percent_door_refuses_at_once(percent: object) -> None:
+    """TariffBook.with_change reads percent= as strictly as an amount: no exponent, no
+    other digits, nothing silently made 0 %, at once."""
+    from mbp_billing import DEFAULT_TARIFF_BOOK, InvalidValue
+
+    start = time.monotonic()
+    with pytest.raises(InvalidValue, match="percent"):
+        DEFAULT_TARIFF_BOOK.with_change(percent=percent, from_year=2027)  # type: ignore[arg-type]
+    assert time.monotonic() - start < 0.5

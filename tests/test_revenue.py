@@ -45,6 +45,14 @@ def test_spread_sums_exactly_and_differs_by_a_cent_at_most(cents: int, months: i
     assert shares == sorted(shares, reverse=True)  # the leftover cents come first
 
 
+@pytest.mark.parametrize("amount", [Decimal("1.005"), Decimal("1E+40"), Decimal("NaN"),
+                                    "7_000", 3500.0])
+def test_spread_refuses_what_is_no_amount_in_cents(amount: object) -> None:
+    """A fraction of a cent is refused, never dropped; a huge or float amount too."""
+    with pytest.raises(InvalidValue, match="amount"):
+        spread_over_months(amount, 1)  # type: ignore[arg-type]
+
+
 @given(
     year=st.integers(2024, 2027),
     live=st.lists(st.tuples(populations(200_000), st.integers(0, 800)), min_size=1, max_size=4),

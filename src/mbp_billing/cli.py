@@ -586,7 +586,12 @@ def _receivables(register: Register, args: argparse.Namespace, fmt: str | None,
             raise InvalidValue("--buyer", args.buyer, "give either --aging or --buyer, not "
                                                       "both (a statement of account shows one "
                                                       "municipality's open invoices)")
-        report = account_statement(register, args.buyer, as_of=args.as_of)
+        try:
+            report = account_statement(register, args.buyer, as_of=args.as_of)
+        except InvalidValue as exc:
+            if exc.field != "buyer":
+                raise
+            raise InvalidValue("--buyer", exc.value, exc.reason) from None
         table = report.entries
     else:
         # Aging needs a day: today unless asked (the clock is read at the edge).
@@ -709,7 +714,7 @@ def _cmd_pay(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_events(args: argparse.Namespace, out: TextIO) -> int:
     from .register import Register
 
-    with Register.open(_register_path(args), create=False) as register:
+    with Register.open(_register_path(args), read_only=True) as register:
         events = register.events(since=args.since)
     if args.json:
         _dump([e.to_record() for e in events], out)
@@ -800,6 +805,9 @@ def _cmd_remind(args: argparse.Namespace, out: TextIO) -> int:
                   f"{money_str(r.amount_open)} EUR open\n  {sent.pdf_path}\n")
     for path in result.restored:
         out.write(f"rewritten from the register: {path}\n")
+    if result.sent:
+        out.write(f"Reminders chain head {result.chain_head}: keep it outside the register "
+                  "and check later with verify --expect-head\n")
     for notice in result.after_notice:
         state = ("expired: Art. 10 §3 allows dissolving the agreement" if notice.expired
                  else "running")
@@ -1068,8 +1076,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                      help="register database")
     pay.add_argument("--json", action="store_true", help="print one JSON object")
 
-    ev = command("events", "List the events (issues, payments) after a sequence number.",
-                 _cmd_events)
+    ev = command("events", "List the events (issues, payments, reminders) after a sequence "
+                           "number.", _cmd_events)
     ev.add_argument("--since", type=_sequence, default=0, metavar="N",
                     help="only events with a sequence above N (default 0: all)")
     ev.add_argument("--register", metavar="PATH|URL", type=_text_arg("--register"),
@@ -1085,15 +1093,18 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         description="Create the register's tables and, on PostgreSQL, the group roles "
                     "mbp_billing_issuer (SELECT, INSERT) and mbp_billing_reader (SELECT); "
                     "run as the database owner.")
-    init.add_argument("location", metavar="URL|PATH", help="postgresql://... or an SQLite file")
+    init.add_argument("location", metavar="URL|PATH", type=_text_arg("URL|PATH"),
+                      help="postgresql://... or an SQLite file")
     init.add_argument("--json", action="store_true", help="print one JSON object")
     init.set_defaults(handler=_cmd_register_init)
     cp = reg_sub.add_parser(
         "copy", help="copy a register (SQLite <-> PostgreSQL), chain unchanged",
-        description="Copy every document, stored file, payment and event to an empty "
-                    "register; the target is verified before the copy commits.")
-    cp.add_argument("source", metavar="FROM", help="the register to copy (path or URL)")
-    cp.add_argument("target", metavar="TO", help="a new file or an empty database")
+        description="Copy every document, stored file, payment, event and reminder letter "
+                    "to an empty register; the target is verified before the copy commits.")
+    cp.add_argument("source", metavar="FROM", type=_text_arg("FROM"),
+                    help="the register to copy (path or URL)")
+    cp.add_argument("target", metavar="TO", type=_text_arg("TO"),
+                    help="a new file or an empty database")
     cp.add_argument("--json", action="store_true", help="print one JSON object")
     cp.set_defaults(handler=_cmd_register_copy)
     rem = command("remind", "Write a reminder letter to each municipality with overdue "
@@ -1108,7 +1119,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     rem.add_argument("--interval", type=_interval, default=None,
                      metavar="DAYS", help="least days between two letters to one "
                                           "municipality (default 14)")
-    rem.add_argument("--locale", default="nl_BE", help="language of the letters "
+    rem.add_argument("--locale", default="nl_BE", type=_locale_arg, help="language of the letters "
                                                        "(default nl_BE)")
     rem.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
@@ -1130,11 +1141,31 @@ def _cmd_register_help(args: argparse.Namespace, out: TextIO) -> int:
     raise _UsageError(f"{args.prog} register: give an action, init or copy (see --help)")
 
 
-def _head_arg(text: str) -> str:
-    if not re.fullmatch(r"[0-9a-f]{64}", text.strip().lower()):
-        raise argparse.ArgumentTypeError(f"--expect-head {text!r} must be the 64 hexadecimal "
-                                         "digits of a chain_head")
+def _check_head(text: str, field: str) -> str:
+    if len(text) > 200 or not re.fullmatch(r"[0-9a-f]{64}", text.strip().lower()):
+        raise InvalidValue(field, text if len(text) <= 200 else f"{text[:20]}...",
+                           "must be the 64 hexadecimal digits of a chain_head (or "
+                           "reminders_chain_head) printed by an earlier command")
     return text.strip().lower()
+
+
+_head_arg = _arg("--expect-head", _check_head)
+
+
+def _check_locale(text: str, field: str) -> str:
+    """A locale the letters and invoices have labels for, refused naming the option."""
+    if text == "nl_BE":  # the default: no need to load Babel to know it
+        return text
+    from .render.formatting import Formatter
+
+    try:
+        Formatter.for_locale(text)
+    except InvalidValue as exc:
+        raise InvalidValue(field, exc.value, exc.reason) from None
+    return text
+
+
+_locale_arg = _arg("--locale", _check_locale)
 
 
 def _register_options(p: argparse.ArgumentParser) -> None:
@@ -1143,7 +1174,7 @@ def _register_options(p: argparse.ArgumentParser) -> None:
                         "$MBP_BILLING_REGISTER or ./mbp-billing-register.sqlite3)")
     p.add_argument("--out", metavar="DIR", type=_text_arg("--out"),
                    help="where to write <number>.pdf and <number>.xml")
-    p.add_argument("--locale", default="nl_BE", help="language of the PDF (default nl_BE)")
+    p.add_argument("--locale", default="nl_BE", type=_locale_arg, help="language of the PDF (default nl_BE)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -1202,7 +1233,11 @@ def _report_error(exc: BillingError, err: TextIO, as_json: bool,
         return EXIT_BAD_INPUT
     if isinstance(exc, FilesNotWritten):
         register = getattr(args, "register", None)
-        repair = (f"{prog} write-files {' '.join(exc.numbers)} --out {shlex.quote(exc.out_dir)}"
+        # Letters are written again by remind on the same day; documents by write-files.
+        command = (f"remind --as-of {args.as_of.isoformat()}"
+                   if args is not None and getattr(args, "handler", None) is _cmd_remind
+                   else f"write-files {' '.join(exc.numbers)}")
+        repair = (f"{prog} {command} --out {shlex.quote(exc.out_dir)}"
                   + ("" if register is None else f" --register {shlex.quote(register)}"))
         _report(err, as_json, f"{exc}; fix the folder (space, permissions), then repair "
                               f"with: {repair}", field=exc.field, value=exc.value,

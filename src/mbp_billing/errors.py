@@ -136,7 +136,8 @@ class FilesNotWritten(BillingError):
         --out 'invoices': cannot be written (No space left on device); F000003, F000004 are issued and recorded in the register, but their PDF and XML files are missing
     """
 
-    def __init__(self, numbers: tuple[str, ...], out_dir: str, why: str) -> None:
+    def __init__(self, numbers: tuple[str, ...], out_dir: str, why: str, *,
+                 files: str = "PDF and XML files") -> None:
         self.numbers = tuple(numbers)
         self.out_dir = out_dir
         self.why = why
@@ -144,4 +145,4 @@ class FilesNotWritten(BillingError):
             "--out", out_dir,
             f"cannot be written ({why}); {', '.join(self.numbers)} "
             f"{'is' if len(self.numbers) == 1 else 'are'} issued and recorded in the register, "
-            "but their PDF and XML files are missing")
+            f"but their {files} are missing")

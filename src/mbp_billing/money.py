@@ -24,7 +24,8 @@ from typing import Final
 
 from .errors import InvalidValue
 
-__all__ = ["CENT", "CURRENCY", "money_str", "parse_amount", "parse_whole_number", "round_money"]
+__all__ = ["CENT", "CURRENCY", "money_str", "parse_amount", "parse_percent", "parse_whole_number",
+           "round_money"]
 
 CURRENCY: Final = "EUR"
 #: The euro's minor unit in CLDR: 2 decimals (checked against Babel by the tests).
@@ -184,6 +185,55 @@ def _checked_decimal(value: Decimal, field: str) -> Decimal:
     if exponent > _MAX_WHOLE_DIGITS:
         raise InvalidValue(field, _shown(value), _TOO_LARGE)
     return value
+
+
+#: A percentage change is at most this large either way (a typo beyond it).
+_MAX_PERCENT: Final = 1000
+_PERCENT_TEXT: Final = re.compile(rf"[+-]?[0-9]{{1,4}}(?:\.[0-9]{{1,{_MAX_DECIMALS}}})?",
+                                  re.ASCII)
+
+
+def parse_percent(value: object, field: str) -> Decimal:
+    """Read a percentage change (``10`` for +10 %, ``"-2.5"``): exact, bounded, ASCII.
+
+    The same reading as :func:`parse_amount`, for a rate instead of money:
+    ``int``, ``Decimal`` or text of ASCII digits with one optional sign and
+    up to ten decimals, from -1000 to 1000.  Floats, exponents, ``_``, other
+    scripts' digits and non-finite values are refused at once.
+
+    Raises:
+        InvalidValue: anything else, naming the field.
+
+    Examples:
+        >>> parse_percent("-2.5", "percent")
+        Decimal('-2.5')
+        >>> parse_percent("1E-99999999", "percent")
+        Traceback (most recent call last):
+        ...
+        mbp_billing.errors.InvalidValue: percent '1E-99999999': must be a percentage from -1000 to 1000 with at most 10 decimals, written with ASCII digits like 10 or '-2.5'
+    """
+    hint = (f"must be a percentage from -{_MAX_PERCENT} to {_MAX_PERCENT} with at most "
+            f"{_MAX_DECIMALS} decimals, written with ASCII digits like 10 or '-2.5'")
+    if isinstance(value, float):
+        raise InvalidValue(field, value, f"pass a whole number or text such as '{value}', "
+                                         "not a float")
+    if isinstance(value, bool):
+        raise InvalidValue(field, value, hint)
+    if isinstance(value, int):
+        number = Decimal(value) if abs(value) <= _MAX_PERCENT else None
+    elif isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        # Checked without arithmetic: 1E+99999999 would overflow the context.
+        number = (value if value.is_finite() and isinstance(exponent, int)
+                  and exponent >= -_MAX_DECIMALS and value.adjusted() < 4 else None)
+    elif isinstance(value, str) and len(value) <= MAX_AMOUNT_CHARS \
+            and _PERCENT_TEXT.fullmatch(value.strip()):
+        number = Decimal(value.strip())
+    else:
+        number = None
+    if number is None or number.copy_abs() > _MAX_PERCENT:
+        raise InvalidValue(field, _shown(value), hint)
+    return number
 
 
 def money_str(value: Decimal) -> str:

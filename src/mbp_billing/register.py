@@ -728,11 +728,16 @@ class _ReminderStore:
         prev = self.last_reminder_chain()
         chain = reminder_chain(prev, content)
         index = _reminder_index(record)
-        cursor = self._db.execute(
-            "INSERT INTO reminders (buyer_kbo, level, reminded_on, invoices, amount_open, "
-            "content, pdf, pdf_sha256, prev_chain, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*index, content, pdf, pdf_sha, prev, chain))
-        rid = int(cursor.lastrowid or 0)
+        # The id is MAX + 1 under the write lock, as the event sequence: verify
+        # reads a missing id as a deleted letter, and PostgreSQL's identity
+        # would skip the ids of a rolled-back transaction.
+        rid = int(self._db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM reminders")
+                  .fetchone()[0])
+        self._db.execute(
+            "INSERT INTO reminders (id, buyer_kbo, level, reminded_on, invoices, amount_open, "
+            "content, pdf, pdf_sha256, prev_chain, chain) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (rid, *index, content, pdf, pdf_sha, prev, chain))
         self._append_event("reminder", f"R{rid:06d}", index[0], index[4])
         return _stored_reminder((rid, *index, content, pdf_sha, prev, chain))
 
@@ -1455,14 +1460,24 @@ class Register(_ReminderStore):
         """
         if since < 0:
             raise InvalidValue("since", since, "must be 0 or a sequence number already seen")
+        if not self._db.has_table("events"):
+            # A register of an earlier version, opened before its forward
+            # migration: its facts are in documents() and payments(), no event yet.
+            return []
         sql = ("SELECT sequence, type, number, buyer_kbo, amount, time FROM events "
                "WHERE sequence > ? ORDER BY sequence")
         params: tuple[Any, ...] = (since,)
         if limit is not None:
             sql += " LIMIT ?"
             params = (since, limit)
-        return [Event(int(r[0]), r[1], r[2], r[3], Decimal(r[4]), r[5])
-                for r in self._db.execute(sql, params).fetchall()]
+        events = []
+        for r in self._db.execute(sql, params).fetchall():
+            try:
+                events.append(Event(int(r[0]), r[1], r[2], r[3], Decimal(r[4]), r[5]))
+            except (ValueError, ArithmeticError, TypeError) as exc:
+                # A row edited behind the tool's back is reported, never a traceback.
+                raise _edited(f"event {r[0]}", exc) from None
+        return events
 
     # -- audit -----------------------------------------------------------------
 
@@ -1534,9 +1549,18 @@ class Register(_ReminderStore):
                                                     "the payments are sealed: the version "
                                                     "record was removed or altered"))
             problems.extend(self._verify_payments(links))
-        problems.extend(_walk_chain(links, expect_head))
+        # A head kept from remind (reminders_chain_head) is looked for in the
+        # reminders' own chain: removing the newest letters is caught the same way.
+        in_reminders = expect_head is not None and self._in_reminder_chain(expect_head)
+        problems.extend(_walk_chain(links, None if in_reminders else expect_head))
         problems.extend(self.verify_reminders())
         return problems
+
+    def _in_reminder_chain(self, head: str) -> bool:
+        if not self._has_reminders_table():
+            return False
+        return self._db.execute("SELECT 1 FROM reminders WHERE chain = ?",
+                                (head,)).fetchone() is not None
 
     def _verify_payments(self, links: list[tuple[str, str, str]]) -> list[Problem]:
         problems: list[Problem] = []
@@ -1561,14 +1585,17 @@ class Register(_ReminderStore):
         return problems
 
     def chain_contains(self, head: str) -> bool:
-        """Whether ``head`` is the chain value of some row (or ``GENESIS``)."""
+        """Whether ``head`` is the chain value of some row (or ``GENESIS``).
+
+        The rows are documents and payments, and reminders in their own chain.
+        """
         if head == GENESIS:
             return True
         found = self._db.execute("SELECT 1 FROM documents WHERE chain = ?", (head,)).fetchone()
         if found is None and self.schema_version >= 2:
             found = self._db.execute("SELECT 1 FROM payments WHERE chain = ?",
                                      (head,)).fetchone()
-        return found is not None
+        return found is not None or self._in_reminder_chain(head)
 
 
 def _walk_chain(links: list[tuple[str, str, str]], expect_head: str | None) -> list[Problem]:

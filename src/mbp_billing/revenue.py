@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .errors import InvalidValue
-from .money import CENT
+from .money import CENT, parse_amount
 from .register import Register, StoredDocument, open_read_only
 from .tables import Table
 
@@ -65,7 +65,9 @@ def spread_over_months(amount: Decimal, months: int) -> list[Decimal]:
         The monthly shares, first month first.
 
     Raises:
-        InvalidValue: ``months`` outside 1..12.
+        InvalidValue: ``months`` outside 1..12, or ``amount`` not an amount
+            in whole cents (read by :func:`~mbp_billing.money.parse_amount`:
+            a fraction of a cent is refused, never dropped).
 
     Examples:
         >>> spread_over_months(Decimal("3500.00"), 6)
@@ -75,6 +77,7 @@ def spread_over_months(amount: Decimal, months: int) -> list[Decimal]:
     """
     if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 12:
         raise InvalidValue("months", months, "must be a whole number of months from 1 to 12")
+    amount = parse_amount(amount, "amount", positive=False)
     if amount < 0:
         return [-share for share in spread_over_months(-amount, months)]
     cents = int(amount / CENT)

@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from .errors import InvalidValue
-from .money import parse_amount, round_money
+from .money import parse_amount, parse_percent, round_money
 from .population import MAX_POPULATION
 
 __all__ = [
@@ -58,6 +58,20 @@ def check_population(value: object, field: str = "population") -> int:
     return value
 
 
+def _fee_in_cents(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    # A Tier built directly (a what-if TariffBook) is read like every amount:
+    # a float, a fraction of a cent or 1E+30 would flow into every charge.
+    try:
+        ok = (isinstance(value, Decimal) and value >= 0
+              and parse_amount(value, "annual_fee", positive=False) == value)
+    except (InvalidValue, ArithmeticError):
+        ok = False
+    if not ok:
+        raise InvalidValue("annual_fee", value if not isinstance(value, Decimal) else str(value),
+                           "must be a Decimal in whole cents, zero or more, such as "
+                           "Decimal('3500.00') (see parse_amount)")
+
+
 @attrs.frozen
 class Tier:
     """One row of the tariff: populations up to ``max_population`` inclusive.
@@ -78,7 +92,7 @@ class Tier:
 
     number: int
     max_population: int | None
-    annual_fee: Decimal
+    annual_fee: Decimal = attrs.field(validator=_fee_in_cents)
 
     def label(self) -> str:
         """A short Dutch-style description of the bound, e.g. ``'<= 15000'``."""
@@ -225,14 +239,7 @@ class TariffBook:
             raise InvalidValue("percent", percent, "give either percent= or fee=, not both "
                                                    "and not neither")
         if percent is not None:
-            if isinstance(percent, bool | float) or not isinstance(percent, Decimal | int | str):
-                raise InvalidValue("percent", percent,
-                                   f"pass a whole number or text such as '{percent}', not a float")
-            try:
-                factor = 1 + Fraction(Decimal(str(percent)).normalize()) / 100
-            except ArithmeticError:
-                raise InvalidValue("percent", percent, "is not a number; write it as 10 or "
-                                                       "'2.5'") from None
+            factor = 1 + Fraction(parse_percent(percent, "percent")) / 100
             if factor < 0:
                 raise InvalidValue("percent", percent, "would make fees negative")
 
