@@ -690,10 +690,13 @@ def _cmd_pay(args: argparse.Namespace, out: TextIO) -> int:
                           f"({record['amount']} EUR on {record['paid_on']} against "
                           f"{payment.number}): {payment.reason}\n")
             return 0
-        if not args.number or args.amount is None:
-            raise InvalidValue("NUMBER", args.number,
-                               "give an invoice number with --amount (and --date), "
-                               "--statement FILE or --bank-csv FILE")
+        if not args.number:
+            raise InvalidValue("NUMBER", "", "is missing; give an invoice number with --amount "
+                                             "(and --date), --statement FILE, --bank-csv FILE "
+                                             "or --reverse ID")
+        if args.amount is None:
+            raise InvalidValue("--amount", "", f"is missing; give the amount paid on "
+                                               f"{args.number}, e.g. --amount 7000.00")
         paid_on = args.date or args.today
         # Money cannot arrive in the future: today is the latest payment date.
         payment = register.record_payment(args.number, args.amount, paid_on, source="manual",
@@ -792,8 +795,11 @@ def _cmd_remind(args: argparse.Namespace, out: TextIO) -> int:
         result = remind(register, as_of=as_of, out_dir=out_dir, locale=args.locale,
                         interval_days=DEFAULT_INTERVAL_DAYS if args.interval is None
                         else args.interval)
+        head = register.chain_head()
     if args.json:
-        _dump(result.to_record(), out)
+        # chain_head: the documents' and payments' chain, as every recording
+        # command prints it; reminders_chain_head: the letters' own chain.
+        _dump({**result.to_record(), "chain_head": head}, out)
         return 0
     if not result.sent:
         out.write(f"No reminder due on {as_of.isoformat()}.\n")
