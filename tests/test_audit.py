@@ -251,6 +251,21 @@ def test_a_register_of_the_previous_version_opens_and_verifies_unchanged(
     assert copy.read_bytes() == before
 
 
+def test_the_read_commands_of_later_issues_read_a_previous_version_register(
+        tmp_path: Path) -> None:
+    """events, ledger --aging and ledger --buyer on a version-1 register: answers, unchanged."""
+    copy = tmp_path / "old.sqlite3"
+    shutil.copy(V1_REGISTER, copy)
+    before = copy.read_bytes()
+    code, out, err = run_cli(["events", "--register", str(copy), "--json"])
+    assert (code, json.loads(out), err) == (0, [], "")
+    for extra in (["--aging"], ["--buyer", "0207.123.407"]):
+        code, out, err = run_cli(["ledger", "--register", str(copy), "--as-of", "2024-03-01",
+                                  "--json", *extra])
+        assert code == 0 and err == "" and json.loads(out)
+    assert copy.read_bytes() == before
+
+
 def test_the_first_write_migrates_forward_without_rewriting_history(tmp_path: Path) -> None:
     """A payment on an old register migrates it: documents untouched, old payments sealed,
     the old CSV import still recognised, verify clean."""

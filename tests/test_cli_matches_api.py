@@ -67,7 +67,11 @@ def test_invoice_run_and_ledger_match(tmp_path: Path) -> None:
     run_record = cli_json("run", str(tmp_path), "--through", "2025", "--date", "2025-01-02",
                           "--dry-run", "--register", str(register_path))
     assert run_record.pop("chain_head") == head
-    assert run_record == dry
+    # The folder also holds the register, whose SQLite sidecar files come and go
+    # with open connections: both name it among the files skipped.
+    assert {k: v for k, v in run_record.items() if k != "skipped"} == \
+        {k: v for k, v in dry.items() if k != "skipped"}
+    assert str(register_path) + ": not a *.toml file, not read" in run_record["skipped"]
     assert [(r["year"], r["kind"], r["amount"]) for r in run_record["issued"]] == [
         (2024, "annual", "7000.00"), (2025, "annual", "7000.00")]
     out = io.StringIO()

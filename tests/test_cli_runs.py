@@ -177,7 +177,7 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     ("argv", "says"),
     [
         (["run", "missing.csv", "--through", "2026"], "missing.csv"),
-        (["run", "{csv}", "--through", "20x6"], "'20x6' is not a calendar year"),
+        (["run", "{csv}", "--through", "20x6"], "--through '20x6': must be a calendar year"),
         (["run", "{csv}", "--through", "2026", "--date", "2026-02-30"], "2026-02-30"),
         (["run", "{csv}", "--through", "2026", "--out", "{csv}", "--register", "{reg}"],
          "is a file, not a folder"),
@@ -229,7 +229,7 @@ def test_bad_portfolio_in_a_child_process_lists_problems_without_traceback(
     assert process.returncode == 2 and stdout == "" and "Traceback" not in stderr
     lines = stderr.splitlines()
     assert lines[0] == "error: 2 problem(s) in the portfolio; nothing was issued"
-    assert lines[1].startswith(f"  {path}:2: population 0")
+    assert lines[1].startswith(f"  {path}:2: population '0'")
     assert lines[2].startswith(f"  {path}:3: signed_on '10/02/2023'")
     assert not (tmp_path / "r.sqlite3").exists() and not (tmp_path / "out").exists()
 

@@ -6,11 +6,18 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 import pytest
+from babel.numbers import get_currency_precision
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mbp_billing.errors import InvalidValue
-from mbp_billing.money import CENT, money_str, parse_amount, round_money
+from mbp_billing.money import CENT, CURRENCY, money_str, parse_amount, round_money
+
+
+def test_cent_is_the_minor_unit_of_the_euro_in_cldr() -> None:
+    """The rounding unit is CLDR's minor unit of the currency (Babel's data)."""
+    assert Decimal(1).scaleb(-get_currency_precision(CURRENCY)) == CENT
+    assert round_money(Decimal("0.005")) == Decimal("0.01")
 
 
 @pytest.mark.parametrize(
@@ -53,7 +60,8 @@ def test_parse_amount_refuses_float_with_the_fix() -> None:
         ("Infinity", "finite"),
         (True, "amount"),
         (None, "string or integer"),
-        ("1e40", "too large"),
+        ("1e40", "exponent notation"),
+        ("1" * 16, "too large"),
         (10**20, "too large"),
     ],
 )

@@ -316,6 +316,14 @@ def test_an_unreachable_server_is_one_line(tmp_path: Path) -> None:
     assert code == 2 and err.count("\n") == 1 and "secret" not in err and "cannot be opened" in err
 
 
+@pytest.mark.parametrize("command", [["register", "init"], ["verify", "--register"]])
+def test_a_malformed_url_is_one_line_without_its_password(command: list[str]) -> None:
+    """An unclosed IPv6 bracket: exit 2, one line, no traceback, the password hidden."""
+    code, out, err = run_cli([*command, "postgresql://u:secret@[::1/x"])
+    assert code == 2 and err.count("\n") == 1 and out == "", err
+    assert "secret" not in err and "Traceback" not in err
+
+
 # -- many writers ---------------------------------------------------------------------------
 
 
@@ -383,6 +391,24 @@ def test_reminders_on_postgresql_are_chained_announced_and_copied(postgres_url: 
     assert _rows(back) == _rows(postgres_url)
     with Register.open(back) as reg:
         assert reg.verify() == [] and reg.reminders()[0].chain == letter.chain
+
+
+def test_a_rolled_back_reminder_leaves_no_hole_in_the_letters(register_location: Any,
+                                                              stub_render: None) -> None:
+    """A remind rolled back (crash, refused write) is no "deleted letter" on either backend:
+    ids stay gapless like the event sequence (PostgreSQL's identity would skip one)."""
+    from mbp_billing.dunning import remind
+
+    with Register.open(register_location) as reg:
+        issue_invoice(agreement(), 2024, issue_date=date(2024, 1, 5), register=reg)
+        with pytest.raises(ZeroDivisionError), reg.transaction():
+            assert len(remind(reg, as_of=date(2024, 3, 1)).sent) == 1
+            _ = 1 / 0
+        assert reg.reminders() == []
+        [sent] = remind(reg, as_of=date(2024, 3, 1)).sent
+        assert sent.id == 1 and [r.id for r in reg.reminders()] == [1]
+        assert reg.events()[-1].number == "R000001"
+        assert reg.verify() == []
 
 
 def test_a_register_of_the_previous_release_moves_to_postgresql(postgres_url: str,

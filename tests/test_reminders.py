@@ -291,6 +291,37 @@ def test_a_lost_letter_file_is_written_again_from_the_register(register: Path) -
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]
 
 
+def test_letters_recorded_but_not_written_exit_3_with_the_repair(
+        register: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk after the letters are recorded: exit 3 (not 2, "nothing written"), the
+    letters named, and the repair command (remind again that day) writes them."""
+    import mbp_billing.dunning as dunning
+
+    real = os.fsync
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(dunning.os, "fsync", full)
+    out_dir = register.parent / "letters"
+    err = io.StringIO()
+    from mbp_billing.cli import main
+
+    code = main(["remind", "--as-of", FIRST.isoformat(), "--register", str(register), "--out",
+                 str(out_dir)], stdout=io.StringIO(), stderr=err, today=FIRST)
+    line = err.getvalue()
+    assert code == 3 and line.count("\n") == 1 and "No space left" in line, line
+    with Register.open(register) as reg:
+        sent = reg.reminders()
+    assert sent and all(f"R{r.id:06d}" in line for r in sent)
+    assert sorted(p.name for p in out_dir.iterdir()) == []  # no half-written file
+    monkeypatch.setattr(dunning.os, "fsync", real)
+    repair = line.split("repair with: ")[1].split()
+    assert repair[3:6] == ["remind", "--as-of", FIRST.isoformat()]
+    assert main(repair[3:], stdout=io.StringIO(), stderr=io.StringIO(), today=FIRST) == 0
+    assert len(list(out_dir.glob("reminder-*.pdf"))) == len(sent)
+
+
 def test_a_foreign_file_under_a_letter_name_refuses_the_run_and_records_nothing(
         register: Path) -> None:
     """Exit 2 naming the file; no letter is recorded, no file written."""
@@ -412,6 +443,19 @@ def test_reminder_values_refuse_what_no_letter_can_say() -> None:
                      open=Decimal("2.00"))
 
 
+@pytest.mark.parametrize("amount", [Decimal("1E+30"), Decimal("1E+99999999"),
+                                    Decimal("12345678901234567890123456789.00"),
+                                    Decimal("1.005"), Decimal("NaN"), Decimal("0.00"), "1.00"])
+def test_reminder_amounts_are_read_as_money(amount: object) -> None:
+    """A reminder line's amount goes through the money reader: refused by name, never a bare
+    decimal error (quantize gave InvalidOperation beyond 28 digits)."""
+    from mbp_billing.errors import InvalidValue
+
+    with pytest.raises(InvalidValue, match="whole cents"):
+        ReminderLine(number="F000001", issue_date=date(2026, 1, 5),
+                     amount=amount, open=Decimal("1.00"))  # type: ignore[arg-type]
+
+
 def test_reminder_pdfs_are_deterministic() -> None:
     """Equal letters give byte-identical PDFs."""
     from mbp_billing.examples import example_agreement
@@ -481,6 +525,42 @@ def test_verify_names_a_deleted_reminder(register: Path) -> None:
     assert problems == [
         "PROBLEM reminder 3: reminder 2 is missing (deleted behind the tool's back)",
         "PROBLEM reminder 3: reminder chain broken: previous link does not match"]
+
+
+def test_a_kept_reminders_head_verifies_and_catches_the_newest_letters_removed(
+        register: Path) -> None:
+    """verify --expect-head with remind's reminders_chain_head: 0 intact, 1 once letters go."""
+    head = _remind(register, FIRST)["reminders_chain_head"]
+    with Register.open(register) as reg:
+        assert reg.verify(expect_head=head) == [] and reg.chain_contains(head)
+    assert _remind(register, SECOND)["reminders"]  # the head stays valid as letters follow
+    with Register.open(register) as reg:
+        assert reg.verify(expect_head=head) == []
+    db = _raw(register)
+    db.execute("DROP TRIGGER reminders_never_deleted")
+    db.execute("DELETE FROM reminders WHERE reminded_on = ?", (SECOND.isoformat(),))
+    db.execute(f"DELETE FROM reminders WHERE chain = '{head}'")
+    db.close()
+    with Register.open(register) as reg:
+        problems = [str(p) for p in reg.verify(expect_head=head)]
+    assert problems == [f"the kept chain head {head} is not in the register: rows written "
+                        "up to it were removed, or the register was replaced"]
+    code, out, _ = run_cli(["verify", "--register", str(register), "--expect-head", head,
+                            "--json"])
+    assert code == 1 and any(head in p for p in json.loads(out)["problems"])
+
+
+def test_remind_prints_the_head_to_keep(register: Path) -> None:
+    """Without --json too, remind prints the reminders' chain head after sending letters."""
+    letters = ["--out", str(register.parent / "letters")]
+    code, out, err = run_cli(["remind", "--as-of", FIRST.isoformat(), "--register",
+                              str(register), *letters])
+    with Register.open(register) as reg:
+        head = reg.last_reminder_chain()
+    assert code == 0 and f"Reminders chain head {head}" in out, err
+    code, out, _ = run_cli(["remind", "--as-of", FIRST.isoformat(), "--register",
+                            str(register), *letters])
+    assert code == 0 and "chain head" not in out  # nothing sent, nothing new to keep
 
 
 def test_verify_names_an_inserted_reminder(register: Path) -> None:

@@ -29,7 +29,7 @@ from mbp_billing.tariff import (
         (25_001, 3, "7000.00"),
         (50_000, 3, "7000.00"),
         (50_001, 4, "10000.00"),
-        (10**12, 4, "10000.00"),
+        (10_000_000, 4, "10000.00"),  # MAX_POPULATION
     ],
 )
 def test_tier_bounds_are_inclusive(population: int, tier: int, fee: str) -> None:
@@ -100,7 +100,7 @@ def test_tariff_versions_must_ascend() -> None:
 @example(15_000, 15_001)
 @example(25_000, 25_001)
 @example(50_000, 50_001)
-@example(1, 10**9)
+@example(1, 10_000_000)
 def test_fee_is_monotone_in_population(a: int, b: int) -> None:
     """More inhabitants never mean a lower tier or a lower fee."""
     low, high = sorted((a, b))
@@ -122,3 +122,15 @@ def test_population_falls_within_its_tier(population: int) -> None:
     if tier.number > 1:
         below = DEFAULT_TARIFF.tiers[tier.number - 2].max_population
         assert below is not None and population > below
+
+
+@pytest.mark.parametrize("fee", [3500.5, Decimal("1E+30"), Decimal("1.005"), Decimal("NaN"),
+                                 Decimal("-1.00"), "3500.00"])
+def test_a_tier_built_directly_refuses_what_is_no_fee(fee: object) -> None:
+    """Tier(...) (a what-if TariffBook built by hand) reads its fee as money, as from_bounds
+    does: no float, no fraction of a cent, no 1E+30 flowing into every charge."""
+    from mbp_billing.errors import InvalidValue
+    from mbp_billing.tariff import Tier
+
+    with pytest.raises(InvalidValue, match="annual_fee"):
+        Tier(1, None, fee)  # type: ignore[arg-type]

@@ -16,24 +16,29 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from .errors import InvalidValue
-from .money import parse_amount
-from .parties import Party
+from .money import parse_amount, parse_whole_number
 from .proration import billing_start, go_live_date
 from .tariff import DEFAULT_TARIFF_BOOK, TariffBook, Tier, check_population
 from .term import Termination, termination
+from .text import refuse_special_file
+
+if TYPE_CHECKING:  # Imported when a buyer is read: python-stdnum is not needed to quote.
+    from .parties import Party
 
 __all__ = [
     "AGREEMENT_KEYS",
     "AMENDMENT_KEYS",
+    "MAX_ANNUAL_FEE",
+    "MIN_ANNUAL_FEE",
     "Agreement",
     "Amendment",
     "FeeBasis",
@@ -111,39 +116,54 @@ def _in_supported_years(value: date, field: str) -> date:
     return value
 
 
-def _signed_on(value: object) -> date:
+# The converters' parameter types are the constructors' types for a type
+# checker (attrs): dates are dates, fees Decimal, int or str, never float.
+# At run time they still refuse anything else (TOML values arrive untyped).
+
+def _signed_on(value: date) -> date:
     return parse_date(value, "signed_on")
 
 
-def _app_store(value: object) -> date | None:
+def _app_store(value: date | None) -> date | None:
     return None if value is None else parse_date(value, "app_store_live_on")
 
 
-def _play_store(value: object) -> date | None:
+def _play_store(value: date | None) -> date | None:
     return None if value is None else parse_date(value, "play_store_live_on")
 
 
-def _notice(value: object) -> date | None:
+def _notice(value: date | None) -> date | None:
     return None if value is None else parse_date(value, "notice_sent_on")
 
 
-def _dissolved(value: object) -> date | None:
+def _dissolved(value: date | None) -> date | None:
     return None if value is None else parse_date(value, "dissolved_on")
 
 
 def _check_year(value: object, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2200:
+    if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidValue(field, value, "must be a calendar year such as 2025")
-    return value
+    return parse_whole_number(value, field, minimum=SUPPORTED_YEARS.start,
+                              maximum=SUPPORTED_YEARS.stop - 1, what="a calendar year")
 
 
-def _amendment_fee(value: object) -> Decimal | None:
+def _amendment_fee(value: Decimal | int | str | None) -> Decimal | None:
     return None if value is None else parse_amount(value, "amendments.annual_fee")
 
 
 @attrs.frozen
 class FeeBasis:
-    """What fixes the annual fee from a year on: a population or a stated fee."""
+    """What fixes the annual fee from a year on: a population or a stated fee.
+
+    Returned by :meth:`Agreement.basis_for`.
+
+    Examples:
+        >>> from datetime import date
+        >>> a = Agreement(signed_on=date(2023, 2, 10), population=9000,
+        ...               amendments=[Amendment(from_year=2025, annual_fee="4000.00")])
+        >>> a.basis_for(2024), a.basis_for(2026)[1]
+        ((FeeBasis(population=9000, annual_fee=None), None), 2025)
+    """
 
     population: int | None = None
     annual_fee: Decimal | None = None
@@ -202,7 +222,20 @@ def _check_basis(population: object, annual_fee: object, prefix: str) -> None:
     if population is not None:
         check_population(population, f"{prefix}population")
     if annual_fee is not None:
-        parse_amount(annual_fee, f"{prefix}annual_fee")
+        fee = parse_amount(annual_fee, f"{prefix}annual_fee")
+        # Checked here, not when a document is built: one month of the fee must
+        # be at least a cent, and an invoice total must fit the EPC QR code.
+        if not MIN_ANNUAL_FEE <= fee <= MAX_ANNUAL_FEE:
+            raise InvalidValue(f"{prefix}annual_fee", str(fee),
+                               f"must be from {MIN_ANNUAL_FEE} (a cent a month) to "
+                               f"{MAX_ANNUAL_FEE} euro (what an invoice's payment QR code "
+                               "can carry)")
+
+
+#: The smallest stated annual fee: one month of it is a cent (R4).
+MIN_ANNUAL_FEE: Final = Decimal("0.12")
+#: The largest stated annual fee: the most an EPC payment QR code can carry.
+MAX_ANNUAL_FEE: Final = Decimal("999999999.99")
 
 
 def _refuse_unknown(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
@@ -216,14 +249,14 @@ def _refuse_unknown(data: Mapping[str, Any], allowed: tuple[str, ...], where: st
                            f"remove or rename them; allowed keys are {', '.join(allowed)}")
 
 
-def _amendments(value: object) -> tuple[Amendment, ...]:
+def _amendments(value: Sequence[Amendment]) -> tuple[Amendment, ...]:
     items = tuple(value) if isinstance(value, list | tuple) else value
     if not isinstance(items, tuple) or not all(isinstance(a, Amendment) for a in items):
         raise InvalidValue("amendments", value, "must be a list of Amendment values")
     return tuple(sorted(items, key=lambda a: a.from_year))
 
 
-def _fee(value: object) -> Decimal | None:
+def _fee(value: Decimal | int | str | None) -> Decimal | None:
     return None if value is None else parse_amount(value, "annual_fee")
 
 
@@ -360,12 +393,34 @@ class Agreement:
                           amendment.from_year)
         return chosen
 
+    def tariff_year_for(self, year: int) -> int:
+        """The year whose tariff table prices ``year``.  # R1, R9, Annex 2 §1
+
+        A new tariff table never silently reprices a signed agreement: the
+        table in force at signing applies (the first table for an agreement
+        signed before it) until an amendment (R9) moves the basis, from
+        whose year on that year's table applies.
+
+        >>> from datetime import date
+        >>> from mbp_billing import Tariff, TariffBook, DEFAULT_TARIFF
+        >>> book = TariffBook((DEFAULT_TARIFF,
+        ...                    Tariff.from_bounds(2027, [(20000, "4000.00"), (None, "9000.00")])))
+        >>> a = Agreement(signed_on=date(2024, 3, 1), population=18000, tariff=book,
+        ...               amendments=[Amendment(from_year=2029, population=18000)])
+        >>> a.tariff_year_for(2028), a.annual_fee_for(2028), a.annual_fee_for(2029)
+        (2024, Decimal('5000.00'), Decimal('4000.00'))
+        """
+        _, from_year = self.basis_for(year)
+        if from_year is not None:
+            return from_year
+        return max(self.signed_on.year, self.tariff.versions[0].valid_from)
+
     def tier_for(self, year: int) -> Tier | None:
         """The population tier used in ``year``, or ``None`` for a stated fee."""
         basis, _ = self.basis_for(year)
         if basis.annual_fee is not None or basis.population is None:
             return None
-        return self.tariff.tier_for(basis.population, year)
+        return self.tariff.tier_for(basis.population, self.tariff_year_for(year))
 
     def annual_fee_for(self, year: int) -> Decimal:
         """The annual fee in ``year``: a stated fee wins, else the tariff tier.  # R1, R9"""
@@ -373,7 +428,7 @@ class Agreement:
         if basis.annual_fee is not None:
             return basis.annual_fee
         assert basis.population is not None  # guaranteed by _check_basis
-        return self.tariff.fee_for(basis.population, year)
+        return self.tariff.fee_for(basis.population, self.tariff_year_for(year))
 
     def in_force_on(self, day: date) -> bool:
         """Whether the agreement is in force on ``day`` (R5, R7)."""
@@ -396,6 +451,8 @@ class Agreement:
         buyer = data.get("buyer")
         if buyer is not None and not isinstance(buyer, Mapping):
             raise InvalidValue("buyer", buyer, "must be a [buyer] table")
+        from .parties import Party
+
         raw_amendments = data.get("amendments", [])
         if not isinstance(raw_amendments, list) or not all(
                 isinstance(a, Mapping) for a in raw_amendments):
@@ -424,7 +481,9 @@ class Agreement:
         """
         path = Path(source)
         try:
-            text = path.read_text(encoding="utf-8")
+            # utf-8-sig: a byte-order mark, as some editors write, is accepted as in CSV.
+            refuse_special_file(path, "agreement")
+            text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise InvalidValue("agreement", str(path), f"cannot be read ({exc.strerror})") from None
         except UnicodeDecodeError:
@@ -440,7 +499,7 @@ class Agreement:
         Decimal('3500.00')
         """
         try:
-            data = tomllib.loads(text)
+            data = tomllib.loads(text.removeprefix("\ufeff"))
         except tomllib.TOMLDecodeError as exc:
             raise InvalidValue("agreement", name, f"is not valid TOML ({exc})") from None
         try:

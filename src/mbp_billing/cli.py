@@ -8,44 +8,36 @@ on stderr and exit code 2; nothing is half-written.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
+import shlex
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import attrs
 
-from .agreement import Agreement, parse_date
-from .audit import verify
-from .documents import Invoice
-from .dunning import remind
-from .errors import BillingError, InvalidValue
-from .examples import example_agreement
-from .issuing import Issued, credit_invoice, issue_invoice
-from .ledger import build_ledger, import_bank_lines
-from .money import money_str, parse_amount
-from .population import PopulationTable
-from .portfolio import PortfolioError, load_portfolio
+# Only the rules are imported here; each command imports the rest when it
+# runs, so `quote`, `schedule` and `term` load no PDF, XML, database or
+# analysis code (issue 12).
+from .agreement import SUPPORTED_YEARS, Agreement, parse_date
+from .errors import BillingError, FilesNotWritten, InvalidValue
+from .money import money_str, parse_amount, parse_whole_number
 from .proration import go_live_date
-from .receivables import AccountStatement, Aging, account_statement, aging
-from .register import (
-    REGISTER_ENV,
-    Register,
-    copy_register,
-    default_register_path,
-    init_register,
-)
-from .register_backends import ISSUER_ROLE, READER_ROLE, is_url
-from .reminders import DEFAULT_INTERVAL_DAYS
-from .runs import default_workers, run_portfolio
 from .schedule import Charge, EndPolicy, Step, build_schedule, quote
-from .statements import import_statement, read_statement
+from .tariff import MAX_POPULATION
 from .term import termination
+from .text import MAX_REASON_LENGTH, document_text, refuse_special_file
+
+if TYPE_CHECKING:
+    from .issuing import Issued
+    from .register import Register
 
 __all__ = ["main"]
 
@@ -53,7 +45,15 @@ PROG = "python -m mbp_billing"
 
 
 class _UsageError(Exception):
-    """Raised by the parser instead of exiting, so main() owns the exit code."""
+    """Raised by the parser instead of exiting, so main() owns the exit code.
+
+    ``error`` is the option's :class:`BillingError` when a value was refused
+    by its converter (so that ``--json`` can report field, value and hint).
+    """
+
+    def __init__(self, message: str, error: BillingError | None = None) -> None:
+        super().__init__(message)
+        self.error = error
 
 
 class _Exit(Exception):
@@ -67,6 +67,11 @@ class _Exit(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
+        cause = sys.exc_info()[1]
+        while cause is not None and not isinstance(cause, _ArgumentInvalid):
+            cause = cause.__context__
+        if isinstance(cause, _ArgumentInvalid):
+            raise _UsageError(str(cause.error), cause.error)
         raise _UsageError(f"{self.prog}: {message} (see --help)")
 
     def print_help(self, file: Any = None) -> None:
@@ -82,41 +87,51 @@ class _Parser(argparse.ArgumentParser):
 Handler = Callable[[argparse.Namespace, TextIO], int]
 
 
-def _year(text: str) -> int:
-    if not text.isdigit() or not 1900 <= int(text) <= 2200:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a calendar year such as 2026")
-    return int(text)
+class _ArgumentInvalid(argparse.ArgumentTypeError):
+    """A converter's BillingError, kept whole so that --json can report its parts."""
+
+    def __init__(self, error: BillingError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
-def _population(text: str) -> int:
-    try:
-        if not re.fullmatch(r"[0-9_]+", text):
-            raise ValueError(text)  # ASCII digits only: int() also reads other scripts' digits
-        value = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"population {text!r} is not a whole number; give inhabitants such as 15000"
-        ) from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(
-            f"population {text!r} must be a positive whole number of inhabitants")
-    return value
-
-
-def _date_arg(field: str) -> Callable[[str], date]:
-    def convert(text: str) -> date:
+def _arg(option: str, convert: Callable[[str, str], Any]) -> Callable[[str], Any]:
+    """An argparse ``type`` that reads with ``convert`` and names ``option`` in errors."""
+    def read(text: str) -> Any:
         try:
-            return parse_date(text, field)
-        except InvalidValue as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-    return convert
+            return convert(text, option)
+        except BillingError as exc:
+            raise _ArgumentInvalid(exc) from None
+    read.__name__ = option
+    return read
 
 
-def _amount_arg(text: str) -> Any:
-    try:
-        return parse_amount(text, "annual-fee")
-    except InvalidValue as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+def _year(option: str) -> Callable[[str], int]:
+    return _arg(option, lambda text, field: parse_whole_number(
+        text, field, minimum=SUPPORTED_YEARS.start, maximum=SUPPORTED_YEARS.stop - 1,
+        what="a calendar year"))
+
+
+def _population(option: str) -> Callable[[str], int]:
+    return _arg(option, lambda text, field: parse_whole_number(
+        text, field, minimum=1, maximum=MAX_POPULATION, what="a number of inhabitants"))
+
+
+def _date_arg(option: str) -> Callable[[str], date]:
+    return _arg(option, parse_date)
+
+
+def _amount_arg(option: str) -> Callable[[str], Any]:
+    return _arg(option, parse_amount)
+
+
+def _text_arg(option: str) -> Callable[[str], str]:
+    """Non-empty text: an empty ``--out ""`` would silently mean the current folder."""
+    def check(text: str, field: str) -> str:
+        if not text.strip():
+            raise InvalidValue(field, text, "is empty; give a value, or leave the option out")
+        return text
+    return _arg(option, check)
 
 
 def _dump(document: Any, out: TextIO) -> None:
@@ -142,6 +157,8 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
     population = args.population
     municipality = None
     if args.municipality is not None:
+        from .population import PopulationTable
+
         table = (PopulationTable.from_csv(args.population_file) if args.population_file
                  else PopulationTable.builtin())
         # R2: the later store date is the go-live; one date alone is refused below.
@@ -267,12 +284,42 @@ def _register_path(args: argparse.Namespace, fallback: Path | None = None) -> Pa
     A ``postgresql://`` URL stays a string (a path would fold its ``//``).
     """
     if args.register is not None:
-        return args.register if is_url(args.register) else Path(args.register)
-    if fallback is not None:
-        return fallback
-    if is_url(os.environ.get(REGISTER_ENV)):
-        return os.environ[REGISTER_ENV]
-    return default_register_path()
+        if _is_url(args.register):
+            return str(args.register)
+        path = Path(args.register)
+    elif fallback is not None:
+        path = fallback
+    else:
+        from .register import REGISTER_ENV, default_register_path
+
+        if _is_url(os.environ.get(REGISTER_ENV)):
+            return os.environ[REGISTER_ENV]
+        path = default_register_path()
+    return _usable_register(path)
+
+
+def _is_url(location: object) -> bool:
+    """A PostgreSQL register's URL (the check of register_backends, without its imports)."""
+    return isinstance(location, str) and location.lower().startswith(
+        ("postgresql://", "postgres://"))
+
+
+def _usable_register(path: Path) -> Path:
+    """Refuse a register path the system cannot hold, or that is not a file, at once."""
+    if str(path) == ":memory:":
+        return path
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return path  # Register.open says why it cannot be created
+    except OSError as exc:
+        shown = str(path) if len(str(path)) <= 80 else f"{str(path)[:80]}..."
+        raise InvalidValue("--register", shown, f"cannot be used ({exc.strerror}); give "
+                                                "another register path") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidValue("--register", str(path), "is not a regular file (a folder, FIFO or "
+                                                    "device); give the register's file")
+    return path
 
 
 @contextmanager
@@ -282,6 +329,8 @@ def _open_register(path: Path | str, *, create: bool = True) -> Iterator[Registe
     A refused command leaves no trace, not even an empty register file.  A
     PostgreSQL register is never removed: its schema is the administrator's.
     """
+    from .register import Register
+
     if isinstance(path, str):
         with Register.open(path, create=create) as register:
             yield register
@@ -325,6 +374,8 @@ def _document_date(args: argparse.Namespace) -> date:
 
 def _emit_issued(issued: Issued, args: argparse.Namespace, out: TextIO, noun: str,
                  chain_head: str) -> None:
+    from .documents import Invoice
+
     record = issued.to_record()
     record["chain_head"] = chain_head
     if args.json:
@@ -346,12 +397,16 @@ def _emit_issued(issued: Issued, args: argparse.Namespace, out: TextIO, noun: st
 
 
 def _cmd_invoice(args: argparse.Namespace, out: TextIO) -> int:
+    from .examples import example_agreement
+    from .issuing import check_out_dir, issue_invoice
+
     if args.example == (args.agreement is not None):
         raise InvalidValue("AGREEMENT.toml", args.agreement,
                            "give an agreement file or --example, not both or neither")
     if args.example:
         agreement = example_agreement()
         out_dir = Path(args.out) if args.out else EXAMPLE_OUT
+        check_out_dir(out_dir)  # the register goes inside it: name --out first
         register_path = _register_path(args, out_dir / "example-register.sqlite3")
         year = args.year
         if year is None:
@@ -376,6 +431,9 @@ def _cmd_invoice(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_credit(args: argparse.Namespace, out: TextIO) -> int:
+    from .issuing import credit_invoice
+    from .register import Register
+
     issue_date = _document_date(args)
     with Register.open(_register_path(args), create=False) as register:
         issued = credit_invoice(args.number, reason=args.reason, issue_date=issue_date,
@@ -403,7 +461,13 @@ def _progress_bar(err: TextIO) -> Callable[[int, int], None] | None:
 
 
 def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    from .portfolio import load_portfolio
+    from .runs import default_workers, run_portfolio
+
     portfolio = load_portfolio(args.portfolio)
+    if not args.json:
+        for skipped in portfolio.skipped:
+            args.stderr.write(f"note: skipped {skipped}\n")
     issue_date = _document_date(args)
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
     register_path = _register_path(args)
@@ -413,7 +477,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         result = run_portfolio(
             portfolio, args.through, issue_date=issue_date, register=register,
             out_dir=out_dir, dry_run=args.dry_run, policy=EndPolicy(args.end_policy),
-            workers=args.workers, locale=args.locale, progress=_progress_bar(args.stderr),
+            workers=args.workers or default_workers(), locale=args.locale, progress=_progress_bar(args.stderr),
             sync_files=args.sync_files)
         head = register.chain_head()
     if args.json:
@@ -441,6 +505,9 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+    from .audit import verify
+    from .register import Register
+
     with Register.open(_register_path(args), read_only=True) as register:
         remembered = args.out is None and bool(register.outputs())
         # Without --out: the folders the register wrote to; documents it
@@ -463,7 +530,29 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if problems else 0
 
 
+def _cmd_write_files(args: argparse.Namespace, out: TextIO) -> int:
+    from .issuing import check_out_dir, write_files
+    from .register import Register
+
+    out_dir = Path(args.out) if args.out else DEFAULT_OUT
+    with Register.open(_register_path(args), create=False) as register:
+        numbers = args.numbers or [d.number for d in register.documents()]
+        for number in numbers:
+            register.get(number)  # an unknown number is refused before anything is written
+        check_out_dir(out_dir)
+        written = [write_files(register, number, out_dir) for number in numbers]
+    if args.json:
+        _dump({"written": [{"number": n, "pdf": str(p), "xml": str(x)}
+                           for n, (p, x) in zip(numbers, written, strict=True)]}, out)
+    else:
+        out.write(f"{len(written)} document(s) written to {out_dir} from the register\n")
+    return 0
+
+
 def _cmd_ledger(args: argparse.Namespace, out: TextIO) -> int:
+    from .ledger import build_ledger
+    from .register import Register
+
     fmt = _ledger_format(args)
     with Register.open(_register_path(args), read_only=True) as register:
         if args.aging or args.buyer is not None:
@@ -489,13 +578,20 @@ def _ledger_format(args: argparse.Namespace) -> str | None:
 def _receivables(register: Register, args: argparse.Namespace, fmt: str | None,
                  out: TextIO) -> int:
     """``ledger --aging`` and ``ledger --buyer KBO``: text, CSV or JSON."""
+    from .receivables import AccountStatement, Aging, account_statement, aging
+
     report: Aging | AccountStatement
     if args.buyer is not None:
         if args.aging:
             raise InvalidValue("--buyer", args.buyer, "give either --aging or --buyer, not "
                                                       "both (a statement of account shows one "
                                                       "municipality's open invoices)")
-        report = account_statement(register, args.buyer, as_of=args.as_of)
+        try:
+            report = account_statement(register, args.buyer, as_of=args.as_of)
+        except InvalidValue as exc:
+            if exc.field != "buyer":
+                raise
+            raise InvalidValue("--buyer", exc.value, exc.reason) from None
         table = report.entries
     else:
         # Aging needs a day: today unless asked (the clock is read at the edge).
@@ -512,12 +608,15 @@ def _receivables(register: Register, args: argparse.Namespace, fmt: str | None,
 
 def _read_input(option: str, path: Path) -> bytes:
     try:
+        refuse_special_file(path, option)
         return path.read_bytes()
     except OSError as exc:
         raise InvalidValue(option, str(path), f"cannot be read ({exc.strerror})") from None
 
 
 def _pay_statement(args: argparse.Namespace, register: Register, out: TextIO) -> int:
+    from .statements import import_statement, read_statement
+
     path = Path(args.statement)
     statement = read_statement(_read_input("--statement", path), path.name)
     result = import_statement(register, statement, source=path.name, as_of=args.today)
@@ -538,6 +637,8 @@ def _pay_statement(args: argparse.Namespace, register: Register, out: TextIO) ->
 
 
 def _pay_csv(args: argparse.Namespace, register: Register, out: TextIO) -> int:
+    from .ledger import import_bank_lines
+
     path = Path(args.bank_csv)
     try:
         text = _read_input("--bank-csv", path).decode("utf-8-sig")
@@ -556,6 +657,8 @@ def _pay_csv(args: argparse.Namespace, register: Register, out: TextIO) -> int:
 
 
 def _cmd_pay(args: argparse.Namespace, out: TextIO) -> int:
+    from .register import Register
+
     doors = [name for name, given in (("NUMBER", bool(args.number)),
                                       ("--bank-csv", args.bank_csv is not None),
                                       ("--statement", args.statement is not None),
@@ -609,7 +712,9 @@ def _cmd_pay(args: argparse.Namespace, out: TextIO) -> int:
 # -- events and register administration (issue 10) -----------------------------
 
 def _cmd_events(args: argparse.Namespace, out: TextIO) -> int:
-    with Register.open(_register_path(args), create=False) as register:
+    from .register import Register
+
+    with Register.open(_register_path(args), read_only=True) as register:
         events = register.events(since=args.since)
     if args.json:
         _dump([e.to_record() for e in events], out)
@@ -620,6 +725,9 @@ def _cmd_events(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_register_init(args: argparse.Namespace, out: TextIO) -> int:
+    from .register import init_register
+    from .register_backends import ISSUER_ROLE, READER_ROLE, is_url
+
     location = args.location if is_url(args.location) else Path(args.location)
     created = init_register(location)
     if args.json:
@@ -633,6 +741,9 @@ def _cmd_register_init(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_register_copy(args: argparse.Namespace, out: TextIO) -> int:
+    from .register import copy_register
+    from .register_backends import is_url
+
     source = args.source if is_url(args.source) else Path(args.source)
     target = args.target if is_url(args.target) else Path(args.target)
     if isinstance(source, Path) and not source.exists():
@@ -665,6 +776,10 @@ DEFAULT_REMINDERS_OUT = Path("reminders")
 
 
 def _cmd_remind(args: argparse.Namespace, out: TextIO) -> int:
+    from .dunning import remind
+    from .register import Register
+    from .reminders import DEFAULT_INTERVAL_DAYS
+
     as_of: date = args.as_of
     if as_of > args.today:
         # A letter dated ahead would miss the payments still to come, and
@@ -675,7 +790,8 @@ def _cmd_remind(args: argparse.Namespace, out: TextIO) -> int:
     out_dir = Path(args.out) if args.out else DEFAULT_REMINDERS_OUT
     with Register.open(_register_path(args), create=False) as register:
         result = remind(register, as_of=as_of, out_dir=out_dir, locale=args.locale,
-                        interval_days=args.interval)
+                        interval_days=DEFAULT_INTERVAL_DAYS if args.interval is None
+                        else args.interval)
     if args.json:
         _dump(result.to_record(), out)
         return 0
@@ -689,6 +805,9 @@ def _cmd_remind(args: argparse.Namespace, out: TextIO) -> int:
                   f"{money_str(r.amount_open)} EUR open\n  {sent.pdf_path}\n")
     for path in result.restored:
         out.write(f"rewritten from the register: {path}\n")
+    if result.sent:
+        out.write(f"Reminders chain head {result.chain_head}: keep it outside the register "
+                  "and check later with verify --expect-head\n")
     for notice in result.after_notice:
         state = ("expired: Art. 10 §3 allows dissolving the agreement" if notice.expired
                  else "running")
@@ -699,11 +818,8 @@ def _cmd_remind(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _interval(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"--interval {text!r} must be a whole number of days "
-                                         ">= 1")
-    return int(text)
+_interval = _arg("--interval", lambda text, field: parse_whole_number(
+    text, field, minimum=1, maximum=3660, what="a number of days"))
 
 
 # -- parser -------------------------------------------------------------------
@@ -739,6 +855,12 @@ Asking again for the same year returns the invoice already issued.""",
   python -m mbp_billing verify --expect-head 3f1c...e9 --json
 
 Exit code 0 when all is well, 1 when a problem is found (each is named).""",
+    "write-files": """examples:
+  python -m mbp_billing write-files F000003 F000004 --out invoices
+  python -m mbp_billing write-files --register /srv/mbp/register.sqlite3 --out /srv/mbp/invoices
+
+Files that already hold the register's bytes are left as they are; a file
+with other content is refused, never replaced.""",
     "ledger": """examples:
   python -m mbp_billing ledger --format csv > ledger.csv
   python -m mbp_billing ledger --json --as-of 2026-03-31
@@ -772,33 +894,60 @@ written to DIR/reminder-<enterprise number>-<date>.pdf and kept in the register.
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argparse definition of every command (also used for the docs)."""
+class _Version(argparse.Action):
+    def __init__(self, option_strings: Sequence[str], dest: str,
+                 help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        from . import __version__
+        raise _Exit(0, f"{parser.prog} {__version__}\n")
+
+
+_EXIT_CODES = """exit codes:
+  0  success
+  1  verify found problems (each is named)
+  2  bad input: one line on stderr, nothing written, no number used
+  3  documents issued and recorded, but their files could not be written;
+     the message names them and the write-files command that writes them
+  130, 141  interrupted, or the reader of the output went away"""
+
+
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    """The argparse definition of every command (also used for the docs).
+
+    ``prog`` is the program's name in usage lines and examples.
+    """
     parser = _Parser(
-        prog=PROG,
+        prog=prog,
         description="Billing engine for the Mijn Burgerprofiel app agreement.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Run 'python -m mbp_billing COMMAND --help' for a command's options and examples.",
+        epilog=f"Run '{prog} COMMAND --help' for a command's options and examples.\n\n"
+               f"{_EXIT_CODES}",
     )
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_: str, handler: Handler) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_, epilog=_EPILOGS.get(name),
+        epilog = _EPILOGS.get(name)
+        p = sub.add_parser(name, help=help_, description=help_,
+                           epilog=None if epilog is None else epilog.replace(PROG, prog),
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         p.set_defaults(handler=handler)
         return p
 
     q = command("quote", "Quote the first, pro-rated year for a go-live (R1-R4).", _cmd_quote)
     basis = q.add_mutually_exclusive_group(required=True)
-    basis.add_argument("--population", type=_population, help="inhabitants on 1 January (R1)")
-    basis.add_argument("--annual-fee", type=_amount_arg, metavar="AMOUNT",
+    basis.add_argument("--population", type=_population("--population"), help="inhabitants on 1 January (R1)")
+    basis.add_argument("--annual-fee", type=_amount_arg("--annual-fee"), metavar="AMOUNT",
                        help="annual fee in euro, e.g. 7000.00")
     basis.add_argument("--municipality", metavar="NAME_OR_NIS",
                        help="a Flemish municipality: its Statbel population on 1 January "
                             "of --year applies")
-    q.add_argument("--year", type=_year, metavar="YEAR",
+    q.add_argument("--year", type=_year("--year"), metavar="YEAR",
                    help="with --municipality: the population year (default: the go-live year)")
-    q.add_argument("--population-file", metavar="CSV",
+    q.add_argument("--population-file", metavar="CSV", type=_text_arg("--population-file"),
                    help="with --municipality: a newer population file in the builtin format")
     q.add_argument("--go-live", type=_date_arg("--go-live"), metavar="DATE",
                    help="live in both stores on this date")
@@ -812,7 +961,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = command("schedule", "List the charges of an agreement, one per year (R1-R9).",
                 _cmd_schedule)
     s.add_argument("agreement", metavar="AGREEMENT.toml", help="the agreement file")
-    s.add_argument("--through", type=_year, metavar="YEAR",
+    s.add_argument("--through", type=_year("--through"), metavar="YEAR",
                    help="last year to list (default: the current year)")
     s.add_argument("--end-policy", choices=[p.value for p in EndPolicy],
                    default=EndPolicy.NO_REFUND.value,
@@ -822,7 +971,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--explain", action="store_true", help="show every step with its rule")
 
     t = command("term", "When an agreement ends after a termination notice (R6, R7).", _cmd_term)
-    t.add_argument("--signed-on", type=_date_arg("--signed-on"), required=True, metavar="DATE")
+    t.add_argument("--signed-on", type=_date_arg("--signed-on"), required=True, metavar="DATE",
+                   help="the signing date S of the agreement (R6)")
     t.add_argument("--notice-sent-on", type=_date_arg("--notice-sent-on"), required=True,
                    metavar="DATE", help="date the registered letter was sent")
     t.add_argument("--json", action="store_true", help="print one JSON object")
@@ -831,7 +981,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("agreement", nargs="?", metavar="AGREEMENT.toml", help="the agreement file")
     i.add_argument("--example", action="store_true",
                    help="use the built-in example agreement (out: example-invoices/)")
-    i.add_argument("--year", type=_year, metavar="YEAR", help="the calendar year to invoice")
+    i.add_argument("--year", type=_year("--year"), metavar="YEAR", help="the calendar year to invoice")
     i.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
                    help="invoice date (default: today)")
     _register_options(i)
@@ -840,8 +990,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = command("credit", "Credit an issued invoice with a credit note (R12).", _cmd_credit)
     c.add_argument("number", metavar="NUMBER", help="the invoice number, e.g. F000012")
-    c.add_argument("--reason", required=True, help="why the invoice is credited")
-    c.add_argument("--amount", type=_amount_arg, metavar="AMOUNT",
+    c.add_argument("--reason", required=True, help="why the invoice is credited",
+                   type=_arg("--reason", lambda text, field: document_text(
+                       text, field, max_length=MAX_REASON_LENGTH)))
+    c.add_argument("--amount", type=_amount_arg("--amount"), metavar="AMOUNT",
                    help="credit only this amount (default: all that remains)")
     c.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
                    help="credit note date (default: today)")
@@ -850,12 +1002,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = command("run", "Issue every missing invoice of a portfolio up to a year.", _cmd_run)
     r.add_argument("portfolio", metavar="PORTFOLIO",
                    help="a folder of agreement *.toml files, or one .csv")
-    r.add_argument("--through", type=_year, required=True, metavar="YEAR",
+    r.add_argument("--through", type=_year("--through"), required=True, metavar="YEAR",
                    help="bill every charge up to and including this year")
     r.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
                    help="date of the documents issued (default: today)")
     r.add_argument("--dry-run", action="store_true", help="show what would be issued; issue nothing")
-    r.add_argument("--workers", type=_workers, default=default_workers(), metavar="N",
+    r.add_argument("--workers", type=_workers("--workers"), metavar="N",
                    help="processes rendering PDFs (numbering stays serial; default: one per "
                         "core, at most 4)")
     r.add_argument("--end-policy", choices=[p.value for p in EndPolicy],
@@ -866,17 +1018,29 @@ def build_parser() -> argparse.ArgumentParser:
     _register_options(r)
 
     v = command("verify", "Check the register's hash chain, numbering and files.", _cmd_verify)
-    v.add_argument("--register", metavar="PATH|URL", help="register database")
-    v.add_argument("--out", metavar="DIR", help="folder with the PDF and XML files "
-                                                "(default: every folder the register wrote "
-                                                "to, else invoices)")
+    v.add_argument("--register", metavar="PATH|URL", type=_text_arg("--register"),
+                   help="register database")
+    v.add_argument("--out", metavar="DIR", type=_text_arg("--out"),
+                   help="folder with the PDF and XML files (default: every folder the "
+                        "register wrote to, else invoices)")
     v.add_argument("--expect-head", metavar="HASH", type=_head_arg,
                    help="a chain head printed by an earlier command: exit 1 unless the "
                         "register still contains it")
     v.add_argument("--json", action="store_true", help="print one JSON object")
 
+    w = command("write-files", "Write issued documents' PDF and XML again from the register.",
+                _cmd_write_files)
+    w.add_argument("numbers", nargs="*", metavar="NUMBER",
+                   help="the documents to write (default: every document)")
+    w.add_argument("--register", metavar="PATH", type=_text_arg("--register"),
+                   help="register database")
+    w.add_argument("--out", metavar="DIR", type=_text_arg("--out"),
+                   help="folder for <number>.pdf and <number>.xml (default: invoices)")
+    w.add_argument("--json", action="store_true", help="print one JSON object")
+
     led = command("ledger", "Export every document, with open and overdue amounts.", _cmd_ledger)
-    led.add_argument("--register", metavar="PATH|URL", help="register database")
+    led.add_argument("--register", metavar="PATH|URL", type=_text_arg("--register"),
+                     help="register database")
     led.add_argument("--format", choices=["csv", "json"], default=None,
                      help="csv (the default of the full ledger) or json; --aging and --buyer "
                           "print a readable table unless a format is given")
@@ -894,24 +1058,30 @@ def build_parser() -> argparse.ArgumentParser:
     pay = command("pay", "Record a payment, import a bank statement, or reverse a payment.",
                   _cmd_pay)
     pay.add_argument("number", nargs="?", metavar="NUMBER", help="the invoice paid")
-    pay.add_argument("--amount", type=_amount_arg, metavar="AMOUNT")
+    pay.add_argument("--amount", type=_amount_arg("--amount"), metavar="AMOUNT",
+                     help="the amount paid in euro, e.g. 7000.00")
     pay.add_argument("--date", type=_date_arg("--date"), metavar="DATE",
                      help="payment (or reversal) date (default: today; never later)")
-    pay.add_argument("--statement", metavar="FILE",
+    pay.add_argument("--statement", metavar="FILE", type=_text_arg("--statement"),
                      help="a bank statement: CODA 2.x or camt.053 XML (format read from the "
                           "content)")
-    pay.add_argument("--bank-csv", metavar="FILE", help="bank lines: date,amount,communication")
+    pay.add_argument("--bank-csv", metavar="FILE", type=_text_arg("--bank-csv"),
+                     help="bank lines: date,amount,communication")
     pay.add_argument("--reverse", type=_payment_id, metavar="ID",
                      help="undo payment ID (recorded by mistake) with a recorded reversal")
-    pay.add_argument("--reason", help="with --reverse: why the payment is undone")
-    pay.add_argument("--register", metavar="PATH|URL", help="register database")
+    pay.add_argument("--reason", type=_arg("--reason", lambda text, field: document_text(
+                         text, field, max_length=MAX_REASON_LENGTH)),
+                     help="with --reverse: why the payment is undone")
+    pay.add_argument("--register", metavar="PATH|URL", type=_text_arg("--register"),
+                     help="register database")
     pay.add_argument("--json", action="store_true", help="print one JSON object")
 
-    ev = command("events", "List the events (issues, payments) after a sequence number.",
-                 _cmd_events)
+    ev = command("events", "List the events (issues, payments, reminders) after a sequence "
+                           "number.", _cmd_events)
     ev.add_argument("--since", type=_sequence, default=0, metavar="N",
                     help="only events with a sequence above N (default 0: all)")
-    ev.add_argument("--register", metavar="PATH|URL", help="register database")
+    ev.add_argument("--register", metavar="PATH|URL", type=_text_arg("--register"),
+                    help="register database")
     ev.add_argument("--json", action="store_true", help="print one JSON list")
 
     reg = command("register", "Set up a register (PostgreSQL roles) or copy one.",
@@ -921,111 +1091,211 @@ def build_parser() -> argparse.ArgumentParser:
     init = reg_sub.add_parser(
         "init", help="create the schema and the issuer and reader roles",
         description="Create the register's tables and, on PostgreSQL, the group roles "
-                    f"{ISSUER_ROLE} (SELECT, INSERT) and {READER_ROLE} (SELECT); run as "
-                    "the database owner.")
-    init.add_argument("location", metavar="URL|PATH", help="postgresql://... or an SQLite file")
+                    "mbp_billing_issuer (SELECT, INSERT) and mbp_billing_reader (SELECT); "
+                    "run as the database owner.")
+    init.add_argument("location", metavar="URL|PATH", type=_text_arg("URL|PATH"),
+                      help="postgresql://... or an SQLite file")
     init.add_argument("--json", action="store_true", help="print one JSON object")
     init.set_defaults(handler=_cmd_register_init)
     cp = reg_sub.add_parser(
         "copy", help="copy a register (SQLite <-> PostgreSQL), chain unchanged",
-        description="Copy every document, stored file, payment and event to an empty "
-                    "register; the target is verified before the copy commits.")
-    cp.add_argument("source", metavar="FROM", help="the register to copy (path or URL)")
-    cp.add_argument("target", metavar="TO", help="a new file or an empty database")
+        description="Copy every document, stored file, payment, event and reminder letter "
+                    "to an empty register; the target is verified before the copy commits.")
+    cp.add_argument("source", metavar="FROM", type=_text_arg("FROM"),
+                    help="the register to copy (path or URL)")
+    cp.add_argument("target", metavar="TO", type=_text_arg("TO"),
+                    help="a new file or an empty database")
     cp.add_argument("--json", action="store_true", help="print one JSON object")
     cp.set_defaults(handler=_cmd_register_copy)
     rem = command("remind", "Write a reminder letter to each municipality with overdue "
                             "invoices.", _cmd_remind)
     rem.add_argument("--as-of", type=_date_arg("--as-of"), required=True, metavar="DATE",
                      help="the day of the reminders: invoices overdue then (not after today)")
-    rem.add_argument("--register", metavar="PATH|URL",
+    rem.add_argument("--register", metavar="PATH|URL", type=_text_arg("--register"),
                      help="register database (default: $MBP_BILLING_REGISTER or "
                           "./mbp-billing-register.sqlite3)")
-    rem.add_argument("--out", metavar="DIR", help="where to write the letters (default: "
-                                                  "reminders)")
-    rem.add_argument("--interval", type=_interval, default=DEFAULT_INTERVAL_DAYS,
+    rem.add_argument("--out", metavar="DIR", type=_text_arg("--out"),
+                     help="where to write the letters (default: reminders)")
+    rem.add_argument("--interval", type=_interval, default=None,
                      metavar="DAYS", help="least days between two letters to one "
-                                          f"municipality (default {DEFAULT_INTERVAL_DAYS})")
-    rem.add_argument("--locale", default="nl_BE", help="language of the letters "
+                                          "municipality (default 14)")
+    rem.add_argument("--locale", default="nl_BE", type=_locale_arg, help="language of the letters "
                                                        "(default nl_BE)")
     rem.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
+def _workers(option: str) -> Callable[[str], int]:
+    return _arg(option, lambda text, field: parse_whole_number(
+        text, field, minimum=1, maximum=64, what="a number of processes"))
+
+
+_payment_id = _arg("--reverse", lambda text, field: parse_whole_number(
+    text, field, minimum=1, maximum=10**12, what="a payment id (see ledger)"))
+
+_sequence = _arg("--since", lambda text, field: parse_whole_number(
+    text, field, minimum=0, maximum=10**15, what="an event sequence number"))
+
+
 def _cmd_register_help(args: argparse.Namespace, out: TextIO) -> int:
-    raise _UsageError(f"{PROG} register: give an action, init or copy (see --help)")
+    raise _UsageError(f"{args.prog} register: give an action, init or copy (see --help)")
 
 
-def _sequence(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"--since {text!r} must be a whole number >= 0")
-    return int(text)
-
-
-def _payment_id(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"--reverse {text!r} must be a payment id such as 3 "
-                                         "(see ledger)")
-    return int(text)
-
-
-def _head_arg(text: str) -> str:
-    if not re.fullmatch(r"[0-9a-f]{64}", text.strip().lower()):
-        raise argparse.ArgumentTypeError(f"--expect-head {text!r} must be the 64 hexadecimal "
-                                         "digits of a chain_head")
+def _check_head(text: str, field: str) -> str:
+    if len(text) > 200 or not re.fullmatch(r"[0-9a-f]{64}", text.strip().lower()):
+        raise InvalidValue(field, text if len(text) <= 200 else f"{text[:20]}...",
+                           "must be the 64 hexadecimal digits of a chain_head (or "
+                           "reminders_chain_head) printed by an earlier command")
     return text.strip().lower()
 
 
-def _workers(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"--workers {text!r} must be a whole number >= 1")
-    return int(text)
+_head_arg = _arg("--expect-head", _check_head)
+
+
+def _check_locale(text: str, field: str) -> str:
+    """A locale the letters and invoices have labels for, refused naming the option."""
+    if text == "nl_BE":  # the default: no need to load Babel to know it
+        return text
+    from .render.formatting import Formatter
+
+    try:
+        Formatter.for_locale(text)
+    except InvalidValue as exc:
+        raise InvalidValue(field, exc.value, exc.reason) from None
+    return text
+
+
+_locale_arg = _arg("--locale", _check_locale)
 
 
 def _register_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--register", metavar="PATH|URL",
+    p.add_argument("--register", metavar="PATH|URL", type=_text_arg("--register"),
                    help="register database: an SQLite file or a postgresql:// URL (default: "
                         "$MBP_BILLING_REGISTER or ./mbp-billing-register.sqlite3)")
-    p.add_argument("--out", metavar="DIR", help="where to write <number>.pdf and <number>.xml")
-    p.add_argument("--locale", default="nl_BE", help="language of the PDF (default nl_BE)")
+    p.add_argument("--out", metavar="DIR", type=_text_arg("--out"),
+                   help="where to write <number>.pdf and <number>.xml")
+    p.add_argument("--locale", default="nl_BE", type=_locale_arg, help="language of the PDF (default nl_BE)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+#: Exit codes of every command (documented in README.md and docs/cli.md).
+EXIT_OK = 0
+#: ``verify`` found problems (and only that).
+EXIT_PROBLEMS = 1
+#: Bad input: nothing was written and no number was used.
+EXIT_BAD_INPUT = 2
+#: Documents were issued and recorded, but their files could not be written.
+EXIT_FILES_NOT_WRITTEN = 3
+#: The reader of stdout went away (``| head``): 128 + SIGPIPE, as a shell
+#: reports for a Unix tool; 1 stays reserved for ``verify``.
+EXIT_BROKEN_PIPE = 141
+#: Interrupted with Ctrl-C: 128 + SIGINT.
+EXIT_INTERRUPTED = 130
+
+
+def program_name(argv0: str | None = None) -> str:
+    """The program as the user typed it: ``mbp-billing`` or ``python -m mbp_billing``."""
+    name = os.path.basename(sys.argv[0] if argv0 is None and sys.argv else argv0 or "")
+    return "mbp-billing" if name.removesuffix(".exe") == "mbp-billing" else PROG
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _report(err: TextIO, as_json: bool, message: str, *, field: str | None = None,
+            value: Any = None, hint: str | None = None, **extra: Any) -> None:
+    """One error: one line on stderr, or under --json one JSON object (all of stderr)."""
+    if as_json:
+        record = {"error": message, "field": field, "value": _json_value(value), "hint": hint,
+                  **extra}
+        err.write(json.dumps(record, ensure_ascii=False) + "\n")
+    else:
+        err.write(f"error: {message}\n")
+        for line in extra.get("problems", ()):
+            err.write(f"  {line}\n")
+
+
+def _report_error(exc: BillingError, err: TextIO, as_json: bool,
+                  args: argparse.Namespace | None, prog: str) -> int:
+    """Report a refused command on stderr; return its exit code (2, or 3 for files)."""
+    from .portfolio import PortfolioError
+
+    if isinstance(exc, PortfolioError):
+        _report(err, as_json,
+                f"{len(exc.problems)} problem(s) in the portfolio; nothing was issued",
+                field="portfolio", value=getattr(args, "portfolio", None),
+                hint="fix every problem listed, then run again", problems=list(exc.problems))
+        return EXIT_BAD_INPUT
+    if isinstance(exc, FilesNotWritten):
+        register = getattr(args, "register", None)
+        # Letters are written again by remind on the same day; documents by write-files.
+        command = (f"remind --as-of {args.as_of.isoformat()}"
+                   if args is not None and getattr(args, "handler", None) is _cmd_remind
+                   else f"write-files {' '.join(exc.numbers)}")
+        repair = (f"{prog} {command} --out {shlex.quote(exc.out_dir)}"
+                  + ("" if register is None else f" --register {shlex.quote(register)}"))
+        _report(err, as_json, f"{exc}; fix the folder (space, permissions), then repair "
+                              f"with: {repair}", field=exc.field, value=exc.value,
+                hint=f"fix the folder (space, permissions), then repair with: {repair}",
+                numbers=list(exc.numbers), repair=repair)
+        return EXIT_FILES_NOT_WRITTEN
+    _report(err, as_json, str(exc), field=exc.field, value=exc.value, hint=exc.reason)
+    return EXIT_BAD_INPUT
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
          stderr: TextIO | None = None, today: date | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 problems found, 2 bad input)."""
+    """Run the command line; return the exit code.
+
+    0 success; 1 ``verify`` found problems; 2 bad input (nothing written, no
+    number used); 3 documents issued and recorded but their files not written
+    (the message names them and the ``write-files`` command that repairs it).
+    """
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
-    parser = build_parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in arguments or "--format=json" in arguments or any(
+        pair == ("--format", "json") for pair in itertools.pairwise(arguments))
+    prog = program_name()
+    parser = build_parser(prog)
+    args: argparse.Namespace | None = None
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = parser.parse_args(arguments)
         if getattr(args, "handler", None) is None:
             parser.print_help(out)
-            return 2
+            return EXIT_BAD_INPUT
         # The clock is read here, at the edge, and nowhere in the library.
         args.today = today if today is not None else date.today()
         args.stderr = err
+        args.prog = prog
         code: int = args.handler(args, out)
         return code
     except _UsageError as exc:
-        err.write(f"error: {exc}\n")
-        return 2
+        if exc.error is not None:
+            _report(err, as_json, str(exc), field=exc.error.field, value=exc.error.value,
+                    hint=exc.error.reason)
+        else:
+            # argparse names the option in "argument --year/-y: ..."; keep it as the field.
+            named = re.search(r"(?:argument|required:|arguments:) (-[-\w]+)", str(exc))
+            _report(err, as_json, str(exc), field=named[1] if named else None,
+                    hint=f"see {prog} --help")
+        return EXIT_BAD_INPUT
     except _Exit as exc:
         (out if exc.status == 0 else err).write(exc.text)
         return exc.status
-    except PortfolioError as exc:
-        err.write(f"error: {len(exc.problems)} problem(s) in the portfolio; nothing was issued\n")
-        err.writelines(f"  {p}\n" for p in exc.problems)
-        return 2
     except BillingError as exc:
-        err.write(f"error: {exc}\n")
-        return 2
+        return _report_error(exc, err, as_json, args, prog)
     except KeyboardInterrupt:
         err.write("interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader (e.g. `head`) went away; stop quietly, as Unix tools do,
         # and keep the interpreter from complaining when it flushes stdout.
         if out is sys.stdout:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return EXIT_BROKEN_PIPE

@@ -34,9 +34,11 @@ from .errors import InvalidValue, NotBillable
 from .money import CURRENCY, money_str, parse_amount
 from .parties import SELLER, SELLER_BIC, SELLER_IBAN, Party
 from .schedule import Charge, ChargeKind
+from .text import MAX_REASON_LENGTH, document_text
 
 __all__ = [
     "DEFAULT_BUYER_REFERENCE",
+    "MAX_REASON_LENGTH",
     "PAYMENT_TERM_DAYS",
     "SERVICE_NAME",
     "VAT_EXEMPTION_REASON",
@@ -357,12 +359,14 @@ class CreditNote:
         """Credit ``invoice`` in full, or by ``amount``.
 
         Raises:
-            InvalidValue: empty reason, an amount above the invoice total, or a
-                date before the invoice.
+            InvalidValue: empty reason (or one the PDF font cannot show, or
+                longer than :data:`MAX_REASON_LENGTH`), an amount above the
+                invoice total, or a date before the invoice.
         """
         if not isinstance(reason, str) or not reason.strip():
             raise InvalidValue("reason", reason, "say why the invoice is credited, e.g. "
                                                  "--reason 'wrong population figure'")
+        reason = document_text(reason, "reason", max_length=MAX_REASON_LENGTH)
         credited = invoice.total if amount is None else parse_amount(amount, "amount")
         if credited > invoice.total:
             raise InvalidValue("amount", money_str(credited),
@@ -373,7 +377,7 @@ class CreditNote:
                                f"{invoice.issue_date.isoformat()}; date the credit note later")
         return cls(number=number, issue_date=issue_date, invoice_number=invoice.number,
                    invoice_issue_date=invoice.issue_date, buyer=invoice.buyer,
-                   line=invoice.line, amount=credited, reason=reason.strip(),
+                   line=invoice.line, amount=credited, reason=reason,
                    seller=invoice.seller)
 
     @property

@@ -39,7 +39,7 @@ from typing import Any, Final
 
 import attrs
 
-from .errors import InvalidValue, RegisterConflict
+from .errors import FilesNotWritten, InvalidValue, RegisterConflict
 from .issuing import check_out_dir
 from .ledger import build_ledger
 from .money import money_str
@@ -296,30 +296,35 @@ def write_reminder_file(path: Path, data: bytes) -> Path:
         ['a.pdf']
     """
     try:
-        if path.is_file() and path.read_bytes() == data:
-            return path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        while True:
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-            try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            except FileExistsError:
-                continue
-            break
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        return _write_file(path, data)
     except OSError as exc:
         raise InvalidValue("--out", str(path.parent),
                            f"cannot be written ({exc.strerror}); the reminder is recorded in "
                            "the register: run remind again with a writable --out to write "
                            "its file") from None
+
+
+def _write_file(path: Path, data: bytes) -> Path:
+    """:func:`write_reminder_file` letting the system's ``OSError`` through."""
+    if path.is_file() and path.read_bytes() == data:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        break
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -395,7 +400,14 @@ def remind(register: Register, *, as_of: date, out_dir: Path | None = None,
     restored: list[Path] = []
     paths: list[Path | None] = []
     if out_dir is not None:
-        paths = [write_reminder_file(_target(out_dir, r), pdf) for r, _, pdf in sent]
+        try:
+            paths = [_write_file(_target(out_dir, r), pdf) for r, _, pdf in sent]
+        except OSError as exc:
+            # Recorded, not written: like an issued invoice whose files are missing
+            # (exit 3), repaired by running remind again on the same day.
+            raise FilesNotWritten(tuple(f"R{stored.id:06d}" for _, stored, _ in sent),
+                                  str(out_dir), exc.strerror or str(exc),
+                                  files="letters (PDF)") from None
         new_ids = {stored.id for _, stored, _ in sent}
         for stored in register.reminders():
             if stored.reminded_on != as_of or stored.id in new_ids:

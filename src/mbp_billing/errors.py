@@ -21,6 +21,7 @@ from typing import Any
 __all__ = [
     "AccessDenied",
     "BillingError",
+    "FilesNotWritten",
     "InvalidValue",
     "NotBillable",
     "RegisterConflict",
@@ -111,3 +112,37 @@ class AccessDenied(BillingError):
         >>> isinstance(e, BillingError), e.field
         (True, 'register')
     """
+
+
+class FilesNotWritten(BillingError):
+    """Documents were issued and recorded, but their files could not be written.
+
+    Not bad input: the numbers are used and the register keeps every
+    document's exact bytes.  Fix the folder (space, permissions), then write
+    the files again from the register (:func:`~mbp_billing.issuing.write_files`,
+    or ``mbp-billing write-files NUMBER ... --out DIR``).  The command line
+    exits with code 3.
+
+    Args:
+        numbers: the documents whose files are missing.
+        out_dir: the folder that could not be written.
+        why: the system's reason, such as ``No space left on device``.
+
+    Examples:
+        >>> e = FilesNotWritten(("F000003", "F000004"), "invoices", "No space left on device")
+        >>> e.numbers, e.field
+        (('F000003', 'F000004'), '--out')
+        >>> print(e)
+        --out 'invoices': cannot be written (No space left on device); F000003, F000004 are issued and recorded in the register, but their PDF and XML files are missing
+    """
+
+    def __init__(self, numbers: tuple[str, ...], out_dir: str, why: str, *,
+                 files: str = "PDF and XML files") -> None:
+        self.numbers = tuple(numbers)
+        self.out_dir = out_dir
+        self.why = why
+        super().__init__(
+            "--out", out_dir,
+            f"cannot be written ({why}); {', '.join(self.numbers)} "
+            f"{'is' if len(self.numbers) == 1 else 'are'} issued and recorded in the register, "
+            f"but their {files} are missing")

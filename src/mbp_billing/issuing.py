@@ -11,7 +11,10 @@ rewrites its files from the exact bytes kept in the register.
 
 from __future__ import annotations
 
+import errno
 import os
+import secrets
+import stat
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +25,7 @@ import attrs
 from .agreement import Agreement
 from .documents import CreditNote, Document, Invoice
 from .einvoice import to_ubl
-from .errors import InvalidValue, RegisterConflict
+from .errors import FilesNotWritten, InvalidValue, RegisterConflict
 from .money import money_str
 from .register import Register, StoredDocument
 from .render import render_pdf
@@ -37,6 +40,7 @@ __all__ = [
     "credit_invoice",
     "issue_invoice",
     "refuse_foreign_files",
+    "regular_file_bytes",
     "render_files",
     "require_buyer",
     "sweep_temporary_files",
@@ -143,10 +147,56 @@ def refuse_foreign_files(out_dir: Path | None, number: str, pdf: bytes, xml: byt
         # A file that holds only the start of our bytes (empty included) is
         # our own write cut short by a power failure: it is rewritten.  Any
         # other content is somebody else's, or altered, and is never replaced.
-        if path.exists() and not data.startswith(path.read_bytes()):
+        current = regular_file_bytes(path)
+        if current is not None and not data.startswith(current):
             raise RegisterConflict(
                 "out", str(path), "exists with other content; move it away or choose "
                                   "another --out directory")
+
+
+_KINDS: Final = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"),
+                  (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+                  (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+def regular_file_bytes(path: Path) -> bytes | None:
+    """The bytes of a document file, ``None`` when absent; refuse anything but a regular file.
+
+    A folder, FIFO, device or symbolic link where a document file goes is
+    refused without being opened (reading a FIFO would wait forever, and a
+    link would point the write elsewhere).
+
+    Raises:
+        InvalidValue: ``path`` is not a regular file, or cannot be read.
+
+    Examples:
+        >>> import tempfile
+        >>> regular_file_bytes(Path(tempfile.mkdtemp()) / "F000001.pdf") is None
+        True
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InvalidValue("--out", str(path), f"cannot be used ({exc.strerror}); give "
+                                               "another --out folder") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a file")
+        raise InvalidValue("--out", str(path), f"is {kind}, not a regular file; move it away "
+                                               "or choose another --out folder (nothing was "
+                                               "issued)")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise InvalidValue("--out", str(path), f"cannot be read ({exc.strerror}); move it "
+                                               "away or choose another --out folder") from None
+
+
+#: The longest temporary name next to a document file (see :func:`write_files`).
+_TEMP_SAMPLE: Final = ".F000000.pdf.4194304.0123456789abcdef.tmp"
 
 
 def check_out_dir(out_dir: Path) -> None:
@@ -167,14 +217,22 @@ def check_out_dir(out_dir: Path) -> None:
         >>> import tempfile
         >>> check_out_dir(Path(tempfile.mkdtemp()) / "invoices" / "2026")
     """
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InvalidValue("--out", str(out_dir), "is a file, not a folder; give a folder for "
-                                                  "the PDF and XML files")
-    missing = []
-    existing = out_dir.absolute()
-    while not existing.exists():
-        missing.append(existing)
-        existing = existing.parent
+    if not str(out_dir).strip():
+        raise InvalidValue("--out", str(out_dir), "is empty; give a folder for the PDF and "
+                                                  "XML files")
+    _check_path_length(out_dir)
+    try:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise InvalidValue("--out", str(out_dir), "is a file, not a folder; give a folder "
+                                                      "for the PDF and XML files")
+        missing = []
+        existing = out_dir.absolute()
+        while not existing.exists():
+            missing.append(existing)
+            existing = existing.parent
+    except OSError as exc:
+        raise InvalidValue("--out", str(out_dir), f"cannot be used ({exc.strerror}); give "
+                                                  "another folder") from None
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise InvalidValue("--out", str(out_dir), f"cannot be created or written ({existing} is "
                                                   "not a writable folder); give another folder")
@@ -189,23 +247,59 @@ def check_out_dir(out_dir: Path) -> None:
             folder.rmdir()
 
 
+def _check_path_length(out_dir: Path) -> None:
+    # A name the system cannot hold is bad input, found before a number is taken.
+    longest = out_dir.absolute() / _TEMP_SAMPLE
+    name_max, path_max = 255, 4096
+    try:
+        name_max = os.pathconf("/", "PC_NAME_MAX")
+        path_max = os.pathconf("/", "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - not POSIX
+        pass
+    too_long = [part for part in longest.parts if len(os.fsencode(part)) > name_max]
+    if too_long or len(os.fsencode(str(longest))) >= path_max:
+        raise InvalidValue("--out", str(out_dir)[:80] + ("..." if len(str(out_dir)) > 80 else ""),
+                           f"is longer than the system allows (a name at most {name_max} bytes, "
+                           f"a path under {path_max}); give a shorter folder")
+
+
+#: Flags of a temporary file: created new (never an existing file or a
+#: pre-planted symbolic link), not inherited by child processes.
+_EXCLUSIVE: Final = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+                     | getattr(os, "O_BINARY", 0))
+
+
 def _atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
     # A reader sees the old name absent or the whole new file, never a part:
     # the bytes go to a temporary name first and are renamed in one step.
-    if path.exists() and path.read_bytes() == data:
+    if regular_file_bytes(path) == data:
         return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        if sync:
-            fh.flush()
-            os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    for _ in range(8):
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
+        try:
+            fd = os.open(tmp, _EXCLUSIVE, 0o644)
+            break
+        except FileExistsError:
+            continue  # somebody planted that name: take another, never reuse it
+    else:
+        raise FileExistsError(errno.EEXIST, "no free temporary name", str(path))
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _writer_alive(tmp: Path) -> bool:
-    # ".F000001.pdf.<pid>.tmp": the process that is (or was) writing it.
-    pid = tmp.name.rsplit(".", 2)[-2]
+    # ".F000001.pdf.<pid>.<random>.tmp" (or, before the random part, ".<pid>.tmp"):
+    # the process that is (or was) writing it.
+    parts = tmp.name.split(".")
+    pid = parts[-3] if len(parts[-2]) == 16 and parts[-3].isdigit() else parts[-2]
     if not pid.isdigit() or int(pid) == os.getpid():
         return False
     try:
@@ -249,8 +343,8 @@ def write_files(register: Register, number: str, out_dir: Path, *, sync: bool = 
 
     Raises:
         RegisterConflict: a file of that name exists with other content.
-        InvalidValue: the folder or a file cannot be written; the document
-            stays issued, and asking again writes its files.
+        FilesNotWritten: the folder or a file cannot be written; the document
+            stays issued, and calling again writes its files.
     """
     pdf, xml = files or (register.file_bytes(number, "pdf"), register.file_bytes(number, "xml"))
     refuse_foreign_files(out_dir, number, pdf, xml)
@@ -260,10 +354,7 @@ def write_files(register: Register, number: str, out_dir: Path, *, sync: bool = 
         _atomic_write(pdf_path, pdf, sync=sync)
         _atomic_write(xml_path, xml, sync=sync)
     except OSError as exc:
-        raise InvalidValue(
-            "--out", str(out_dir),
-            f"cannot be written ({exc.strerror}); {number} is issued and kept in the register: "
-            "ask again with a writable --out to write its files") from None
+        raise FilesNotWritten((number,), str(out_dir), exc.strerror or str(exc)) from None
     # The register remembers the folder, so that verify checks it later.
     register.remember_output(number, out_dir)
     return pdf_path, xml_path

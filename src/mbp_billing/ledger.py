@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, overload
 
 import attrs
 from stdnum.be import ogm_vcs
@@ -25,6 +25,7 @@ from .errors import InvalidValue
 from .money import money_str, parse_amount
 from .register import Register
 from .statements import cannot_pay, invoices_by_communication
+from .tables import spreadsheet_safe
 
 __all__ = [
     "LEDGER_COLUMNS",
@@ -43,23 +44,6 @@ LEDGER_COLUMNS: Final = (
     "due_date", "credits", "credited", "paid", "open", "status", "days_overdue",
     "structured_communication", "refund_due",
 )
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|", "%")
-
-
-def spreadsheet_safe(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula.
-
-    >>> spreadsheet_safe("=HYPERLINK(\\"http://x\\")")
-    '\\'=HYPERLINK("http://x")'
-    >>> spreadsheet_safe("7000.00")
-    '7000.00'
-    """
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not re.fullmatch(r"-\d+(\.\d+)?", text):
-        return "'" + text
-    return text
-
 
 @attrs.frozen
 class LedgerRow:
@@ -82,8 +66,9 @@ class LedgerRow:
         status: ``"open"``, ``"overdue"``, ``"paid"``, ``"credited"`` or
             ``"credit_note"``.
         days_overdue: days past the due date, for an overdue invoice.
-        structured_communication: an invoice's payment reference, without
-            the ``+++``.
+        structured_communication: an invoice's payment reference in the
+            one form every output uses, ``+++000/0000/00101+++`` (in CSV the
+            cell starts with ``'`` so that no spreadsheet reads a formula).
 
     Examples:
         >>> import pathlib, tempfile
@@ -94,7 +79,7 @@ class LedgerRow:
         >>> row = build_ledger(reg, as_of=date(2023, 9, 1))[0]
         >>> reg.close()
         >>> row.number, row.status, row.days_overdue, row.open, row.structured_communication
-        ('F000001', 'overdue', 23, Decimal('3500.00'), '000/0000/00101')
+        ('F000001', 'overdue', 23, Decimal('3500.00'), '+++000/0000/00101+++')
         >>> row.to_record()["due_date"]
         '2023-08-09'
     """
@@ -163,7 +148,13 @@ class Ledger(Sequence[LedgerRow]):
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __getitem__(self, index: Any) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> LedgerRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[LedgerRow, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> LedgerRow | tuple[LedgerRow, ...]:
         return self.rows[index]
 
     def __iter__(self) -> Iterator[LedgerRow]:
@@ -270,7 +261,6 @@ def build_ledger(register: Register, as_of: date | None = None) -> Ledger:
         else:
             status = "open"
         sc = getattr(doc, "structured_communication_display", None)
-        sc = None if sc is None else sc.strip("+")  # "+" would start a spreadsheet formula
         rows.append(LedgerRow(d.number, d.type, d.buyer_kbo, name, d.year, d.kind, d.amount,
                               d.issue_date, d.due_date, None, cred, paid, open_, status, days,
                               sc, refund))
@@ -279,7 +269,19 @@ def build_ledger(register: Register, as_of: date | None = None) -> Ledger:
 
 @attrs.frozen
 class BankImport:
-    """The outcome of matching bank lines to invoices."""
+    """The outcome of matching bank lines to invoices.
+
+    Returned by :func:`import_bank_lines`.
+
+    Attributes:
+        matched: ``(line, invoice number, amount)`` of each payment recorded.
+        already_recorded: the lines recorded by an earlier import.
+        unmatched: ``(line, why)`` of each line matched to no invoice.
+
+    Examples:
+        >>> BankImport(((2, "F000001", Decimal("3500.00")),), (), ()).to_record()["matched"]
+        [{'line': 2, 'number': 'F000001', 'amount': '3500.00'}]
+    """
 
     matched: tuple[tuple[int, str, Decimal], ...]
     already_recorded: tuple[int, ...]
@@ -347,7 +349,17 @@ def import_bank_lines(register: Register, csv_text: str, *, source: str = "bank"
         >>> reg.close()
     """
     reader = csv.DictReader(io.StringIO(csv_text))
-    missing = [c for c in _BANK_COLUMNS if c not in (reader.fieldnames or [])]
+    try:
+        header = reader.fieldnames or []
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raise InvalidValue("bank CSV", source, f"is not a readable CSV (line {reader.line_num}: "
+                                               f"{exc})") from None
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        raise InvalidValue("bank CSV column", twice[0], f"appears {header.count(twice[0])} "
+                                                        "times in the header; keep one")
+    missing = [c for c in _BANK_COLUMNS if c not in header]
     if missing:
         raise InvalidValue("bank CSV", ",".join(reader.fieldnames or []),
                            f"lacks column(s) {', '.join(missing)}; the header needs "
@@ -356,8 +368,7 @@ def import_bank_lines(register: Register, csv_text: str, *, source: str = "bank"
     parsed: list[tuple[int, str, date, Decimal, str, str]] = []
     unmatched: list[tuple[int, str]] = []
     seen: Counter[tuple[date, Decimal, str]] = Counter()
-    for row in reader:
-        line = reader.line_num
+    for line, row in rows:
         when = parse_date(row["date"] or "", f"line {line} date")
         amount = parse_amount(row["amount"] or "", f"line {line} amount")
         digits = re.sub(r"\D", "", row["communication"] or "")

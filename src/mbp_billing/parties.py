@@ -20,6 +20,7 @@ from stdnum.be import iban as be_iban
 from stdnum.be import vat as be_vat
 
 from .errors import InvalidValue
+from .text import document_text
 
 __all__ = [
     "BUYER_FIELDS",
@@ -44,6 +45,10 @@ def normalize_kbo(value: object, field: str = "kbo") -> str:
     """
     if not isinstance(value, str):
         raise InvalidValue(field, value, "must be a string such as '0207.123.407'")
+    if not value.isascii() or len(value) > 40:
+        # python-stdnum would read other scripts' digits; one reading everywhere.
+        raise InvalidValue(field, value, "is not a Belgian enterprise number; write it with "
+                                         "the digits 0-9, e.g. '0207.123.407'")
     try:
         digits = be_vat.validate(value)
     except stdnum_errors.ValidationError as exc:
@@ -79,23 +84,40 @@ def _no_control_characters(value: str, field: str) -> None:
         raise InvalidValue(field, value, "contains a control character; remove it")
 
 
-def _required_text(instance: Party, attribute: attrs.Attribute[Any], value: object) -> None:
+def _required_text(value: object, name: str) -> str:
+    # NFC, printable in the PDF's font, bounded: checked when the buyer is read.
     if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(f"buyer.{attribute.name}", value, "is required; give non-empty text")
-    _no_control_characters(value, f"buyer.{attribute.name}")
+        raise InvalidValue(f"buyer.{name}", value, "is required; give non-empty text")
+    return document_text(value, f"buyer.{name}")
 
 
-def _kbo(value: object) -> str:
+def _name(value: str) -> str:
+    return _required_text(value, "name")
+
+
+def _street(value: str) -> str:
+    return _required_text(value, "street")
+
+
+def _postcode(value: str) -> str:
+    return _required_text(value, "postcode")
+
+
+def _city(value: str) -> str:
+    return _required_text(value, "city")
+
+
+def _kbo(value: str) -> str:
     return normalize_kbo(value, "buyer.kbo")
 
 
-def _optional_text(value: object) -> str | None:
+def _optional_text(value: str | None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         raise InvalidValue("buyer.reference", value, "must be text")
     _no_control_characters(value, "buyer.reference")
-    return value.strip() or None
+    return document_text(value, "buyer.reference", required=False) or None
 
 
 @attrs.frozen
@@ -118,7 +140,9 @@ class Party:
 
     Raises:
         InvalidValue: an empty name or address field, a control character,
-            or an enterprise number with wrong check digits.
+            a character the PDF font cannot show, text longer than
+            :data:`~mbp_billing.text.MAX_NAME_LENGTH`, or an enterprise
+            number with wrong check digits.  Text is kept in Unicode NFC.
 
     Examples:
         >>> buyer = Party(name="Gemeente Voorbeeld", kbo="BE 0207.123.407",
@@ -127,11 +151,11 @@ class Party:
         ('0207123407', '0207.123.407', None)
     """
 
-    name: str = attrs.field(validator=_required_text)
+    name: str = attrs.field(converter=_name)
     kbo: str = attrs.field(converter=_kbo)
-    street: str = attrs.field(validator=_required_text)
-    postcode: str = attrs.field(validator=_required_text)
-    city: str = attrs.field(validator=_required_text)
+    street: str = attrs.field(converter=_street)
+    postcode: str = attrs.field(converter=_postcode)
+    city: str = attrs.field(converter=_city)
     reference: str | None = attrs.field(default=None, converter=_optional_text)
     country: str = "BE"
 

@@ -29,12 +29,19 @@ from typing import Final
 import attrs
 
 from .errors import InvalidValue
+from .money import parse_whole_number
+from .text import refuse_special_file
 
 __all__ = [
+    "MAX_POPULATION",
     "MERGER_YEAR",
     "Municipality",
     "PopulationTable",
 ]
+
+#: The largest population accepted: Antwerp, the largest Flemish municipality,
+#: has about 530,000 inhabitants, and all of Belgium fewer than 12 million.
+MAX_POPULATION: Final = 10_000_000
 
 #: The 2025 mergers took effect on 1 January of this year.
 MERGER_YEAR: Final = 2025
@@ -108,6 +115,9 @@ class PopulationTable:
         """A user's newer file in the same format (columns nis_code, name_nl,
         reference_date, population); the builtin merger table unless given."""
         p = Path(path)
+        refuse_special_file(p, "population file")
+        if mergers:
+            refuse_special_file(Path(mergers), "mergers file")
         try:
             text = p.read_text(encoding="utf-8-sig")
             merger_text = (Path(mergers).read_text(encoding="utf-8-sig") if mergers
@@ -128,11 +138,17 @@ class PopulationTable:
             raise InvalidValue("population file", source,
                                f"lacks column(s) {', '.join(missing)}")
         rows = []
-        for row in reader:
-            where = f"{source}:{reader.line_num}"
+        try:
+            lines = [(reader.line_num, row) for row in reader]
+        except csv.Error as exc:
+            raise InvalidValue("population file", source,
+                               f"is not a readable CSV (line {reader.line_num}: {exc})") from None
+        for line, row in lines:
+            where = f"{source}:{line}"
             try:
-                year = date.fromisoformat(row["reference_date"]).year
-                population = int(row["population"])
+                year = date.fromisoformat(row["reference_date"] or "").year
+                population = parse_whole_number(row["population"] or "", "population",
+                                                minimum=1, maximum=MAX_POPULATION)
             except ValueError:
                 raise InvalidValue(where, row, "needs an ISO reference_date and an integer "
                                                "population") from None

@@ -31,15 +31,16 @@ import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, overload
 
 import attrs
 
-from .agreement import AGREEMENT_KEYS, Agreement, parse_date
+from .agreement import AGREEMENT_KEYS, SUPPORTED_YEARS, Agreement, parse_date
 from .errors import BillingError, InvalidValue
-from .money import parse_amount
+from .money import parse_amount, parse_whole_number
 from .parties import BUYER_FIELDS, normalize_kbo
-from .tariff import DEFAULT_TARIFF_BOOK, TariffBook, check_population
+from .tariff import DEFAULT_TARIFF_BOOK, MAX_POPULATION, TariffBook, check_population
+from .text import refuse_special_file
 
 __all__ = [
     "CSV_COLUMNS",
@@ -56,7 +57,8 @@ CSV_COLUMNS: Final = (
     "amendments",
 )
 _INTEGER_COLUMNS: Final = ("population", "population_year")
-_AMENDMENT = re.compile(r"^\s*(\d{4})\s*:\s*(population|annual_fee)\s*=\s*(\S+)\s*$")
+_AMENDMENT = re.compile(r"^\s*([0-9]{4})\s*:\s*(population|annual_fee)\s*=\s*(\S+)\s*$",
+                        re.ASCII)
 
 
 class PortfolioError(BillingError):
@@ -73,7 +75,7 @@ class PortfolioError(BillingError):
         ... except PortfolioError as e:
         ...     for problem in e.problems:
         ...         print(problem)
-        bad.csv:2: population '-5': must be a whole number such as 15000 (no decimals, no thousands separators)
+        bad.csv:2: population '-5': must be a number of inhabitants from 1 to 10000000, written with the digits 0-9 only
         bad.csv:3: buyer None: a portfolio agreement needs a [buyer] table (or buyer_* columns) to be invoiced
     """
 
@@ -120,6 +122,8 @@ class Portfolio(Sequence[PortfolioEntry]):
 
     Attributes:
         entries: the agreements with their sources.
+        skipped: what a folder portfolio held besides ``*.toml`` files
+            (other extensions, sub-folders), each with why it was not read.
 
     Examples:
         >>> p = Portfolio.from_csv_text(
@@ -131,11 +135,18 @@ class Portfolio(Sequence[PortfolioEntry]):
     """
 
     entries: tuple[PortfolioEntry, ...]
+    skipped: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def __getitem__(self, index: Any) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> PortfolioEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[PortfolioEntry, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> PortfolioEntry | tuple[PortfolioEntry, ...]:
         return self.entries[index]
 
     def __iter__(self) -> Iterator[PortfolioEntry]:
@@ -146,14 +157,24 @@ class Portfolio(Sequence[PortfolioEntry]):
                     tariff: TariffBook = DEFAULT_TARIFF_BOOK) -> Portfolio:
         """Load every ``*.toml`` of a folder (sorted by name)."""
         root = Path(folder)
-        paths = sorted(root.glob("*.toml"))
+        try:
+            children = sorted(root.iterdir())
+        except OSError as exc:
+            raise InvalidValue("portfolio", str(root),
+                               f"cannot be read ({exc.strerror})") from None
+        # Hidden files stay unread and unmentioned, as a shell's *.toml would leave them.
+        paths = [p for p in children
+                 if p.suffix == ".toml" and p.is_file() and not p.name.startswith(".")]
+        skipped = tuple(
+            f"{p}: {'a sub-folder' if p.is_dir() else 'not a *.toml file'}, not read"
+            for p in children if p not in paths and not p.name.startswith("."))
         if not paths:
             raise InvalidValue("portfolio", str(root), "has no *.toml agreement files")
         entries: list[PortfolioEntry] = []
         problems: list[str] = []
         for path in paths:
             try:
-                text = path.read_text(encoding="utf-8")
+                text = path.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError) as exc:
                 why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
                 problems.append(f"{path}: cannot be read ({why}); save it as UTF-8 TOML")
@@ -172,12 +193,13 @@ class Portfolio(Sequence[PortfolioEntry]):
                 except BillingError as exc:
                     errors.append(exc)
             problems.extend(f"{path}{_line_suffix(text, exc.field)}: {exc}" for exc in errors)
-        return cls._checked(entries, problems)
+        return attrs.evolve(cls._checked(entries, problems), skipped=skipped)
 
     @classmethod
     def from_csv(cls, path: str | Path, *, tariff: TariffBook = DEFAULT_TARIFF_BOOK) -> Portfolio:
         """Load a portfolio CSV (UTF-8, comma-separated, header row)."""
         target = Path(path)
+        refuse_special_file(target, "portfolio")
         try:
             text = target.read_text(encoding="utf-8-sig")
         except OSError as exc:
@@ -193,15 +215,24 @@ class Portfolio(Sequence[PortfolioEntry]):
                       tariff: TariffBook = DEFAULT_TARIFF_BOOK) -> Portfolio:
         """Parse portfolio CSV text."""
         reader = csv.DictReader(io.StringIO(text))
-        header = reader.fieldnames or []
+        try:
+            header = reader.fieldnames or []
+            rows = [(reader.line_num, row) for row in reader]
+        except csv.Error as exc:
+            raise PortfolioError([f"{name}:{reader.line_num}: is not a readable CSV ({exc})"]) \
+                from None
         unknown = [c for c in header if c not in CSV_COLUMNS]
         if unknown:
             raise PortfolioError([f"{name}:1 column {c!r}: unknown; allowed columns are "
                                   f"{', '.join(CSV_COLUMNS)}" for c in unknown])
+        twice = sorted({c for c in header if header.count(c) > 1})
+        if twice:
+            raise PortfolioError([f"{name}:1 column {c!r}: appears {header.count(c)} times in "
+                                  "the header; keep one" for c in twice])
         entries: list[PortfolioEntry] = []
         problems: list[str] = []
-        for row in reader:
-            where = f"{name}:{reader.line_num}"
+        for line, row in rows:
+            where = f"{name}:{line}"
             errors: list[BillingError] = []
             data = _row_to_mapping(row, errors)
             errors += _field_problems(data)
@@ -318,11 +349,11 @@ def _field_problems(data: Mapping[str, Any]) -> list[BillingError]:
 
 
 def _integer(value: str, column: str) -> int:
-    text = value.replace("_", "").replace(" ", "")
-    if not re.fullmatch(r"\d+", text):
-        raise InvalidValue(column, value, "must be a whole number such as 15000 "
-                                          "(no decimals, no thousands separators)")
-    return int(text)
+    if column.endswith("population"):
+        return parse_whole_number(value, column, minimum=1, maximum=MAX_POPULATION,
+                                  what="a number of inhabitants")
+    return parse_whole_number(value, column, minimum=SUPPORTED_YEARS.start,
+                              maximum=SUPPORTED_YEARS.stop - 1, what="a calendar year")
 
 
 def _amendment(text: str) -> dict[str, Any]:

@@ -92,6 +92,7 @@ __all__ = [
     "copy_register",
     "default_register_path",
     "init_register",
+    "open_read_only",
     "payment_chain_hash",
     "reminder_chain",
 ]
@@ -299,7 +300,22 @@ def chain_hash(prev_chain: str, content_hash: str, pdf_sha256: str, xml_sha256: 
 
 @attrs.frozen
 class StoredDocument:
-    """An issued document as the register holds it."""
+    """An issued document as the register holds it.
+
+    Returned by :meth:`Register.get`, :meth:`Register.documents` and kept in
+    :attr:`Issued.stored`; :attr:`document` rebuilds the document value.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> from datetime import date
+        >>> from mbp_billing import example_agreement, issue_invoice
+        >>> with Register.open(pathlib.Path(tempfile.mkdtemp()) / "r.sqlite3") as reg:
+        ...     _ = issue_invoice(example_agreement(), 2023, issue_date=date(2023, 7, 10),
+        ...                       register=reg)
+        ...     stored = reg.get("F000001")
+        >>> stored.number, stored.amount, stored.document.total
+        ('F000001', Decimal('3500.00'), Decimal('3500.00'))
+    """
 
     seq: int
     number: str
@@ -320,8 +336,16 @@ class StoredDocument:
 
     @property
     def document(self) -> Document:
-        """The document value rebuilt from the stored content."""
-        return document_from_record(json.loads(self.content))
+        """The document value rebuilt from the stored content.
+
+        Raises:
+            RegisterConflict: the stored content was changed outside the tool
+                and no longer reads as a document.
+        """
+        try:
+            return document_from_record(json.loads(self.content))
+        except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError) as exc:
+            raise _edited(self.number, exc) from None
 
     def to_record(self) -> dict[str, Any]:
         """JSON-ready summary, as in the ledger."""
@@ -462,7 +486,12 @@ class Event:
 
 @attrs.frozen
 class Problem:
-    """Something ``verify`` found wrong: which document, which file, what."""
+    """Something ``verify`` found wrong: which document, which file, what.
+
+    Examples:
+        >>> str(Problem("F000003", "F000003.pdf", "file is missing"))
+        'F000003 F000003.pdf: file is missing'
+    """
 
     number: str | None
     file: str | None
@@ -500,6 +529,23 @@ def _altered_columns(row: tuple[Any, ...]) -> list[str]:
         return ["content"]
     actual = dict(zip(_INDEX_NAMES, row[1:10], strict=True))
     return [name for name in _INDEX_NAMES if actual[name] != expected[name]]
+
+
+def _edited(number: object, exc: BaseException) -> RegisterConflict:
+    why = (f"missing {exc}" if isinstance(exc, KeyError) else
+           "a stored number is malformed" if isinstance(exc, ArithmeticError) else str(exc))
+    return RegisterConflict("register row", str(number),
+                            f"cannot be read ({why[:120]}): the register was changed outside "
+                            "mbp_billing; run verify to list every problem, and restore the "
+                            "register from a backup")
+
+
+def _readable(row: tuple[Any, ...]) -> StoredDocument:
+    # A row edited behind the tool's back is reported, never a traceback.
+    try:
+        return _stored(row)
+    except (ValueError, ArithmeticError, TypeError) as exc:
+        raise _edited(row[1], exc) from None
 
 
 def _stored(row: tuple[Any, ...]) -> StoredDocument:
@@ -682,11 +728,16 @@ class _ReminderStore:
         prev = self.last_reminder_chain()
         chain = reminder_chain(prev, content)
         index = _reminder_index(record)
-        cursor = self._db.execute(
-            "INSERT INTO reminders (buyer_kbo, level, reminded_on, invoices, amount_open, "
-            "content, pdf, pdf_sha256, prev_chain, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*index, content, pdf, pdf_sha, prev, chain))
-        rid = int(cursor.lastrowid or 0)
+        # The id is MAX + 1 under the write lock, as the event sequence: verify
+        # reads a missing id as a deleted letter, and PostgreSQL's identity
+        # would skip the ids of a rolled-back transaction.
+        rid = int(self._db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM reminders")
+                  .fetchone()[0])
+        self._db.execute(
+            "INSERT INTO reminders (id, buyer_kbo, level, reminded_on, invoices, amount_open, "
+            "content, pdf, pdf_sha256, prev_chain, chain) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (rid, *index, content, pdf, pdf_sha, prev, chain))
         self._append_event("reminder", f"R{rid:06d}", index[0], index[4])
         return _stored_reminder((rid, *index, content, pdf_sha, prev, chain))
 
@@ -867,7 +918,8 @@ def _connect_read_only(target: Path) -> sqlite3.Connection:
     """
     from urllib.parse import quote
 
-    uri = f"file:{quote(str(target.absolute()))}?mode=ro"
+    # file:// and an empty authority: a path that starts with // stays a path.
+    uri = f"file://{quote(str(target.absolute()))}?mode=ro"
     for suffix in ("", "&immutable=1"):
         db = sqlite3.connect(uri + suffix, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
                              isolation_level=None, check_same_thread=False)
@@ -1046,7 +1098,7 @@ class Register(_ReminderStore):
 
     def _one(self, where: str, params: tuple[Any, ...]) -> StoredDocument | None:
         row = self._db.execute(f"SELECT {_COLUMNS} FROM documents WHERE {where}", params).fetchone()
-        return None if row is None else _stored(row)
+        return None if row is None else _readable(row)
 
     def get(self, number: str) -> StoredDocument:
         """The issued document ``number``.
@@ -1063,7 +1115,7 @@ class Register(_ReminderStore):
     def documents(self) -> list[StoredDocument]:
         """Every issued document, in order of issue."""
         rows = self._db.execute(f"SELECT {_COLUMNS} FROM documents ORDER BY seq").fetchall()
-        return [_stored(r) for r in rows]
+        return [_readable(r) for r in rows]
 
     def invoices_for(self, buyer_kbo: str, year: int,
                      kind: str | None = None) -> list[StoredDocument]:
@@ -1072,19 +1124,22 @@ class Register(_ReminderStore):
             f"SELECT {_COLUMNS} FROM documents WHERE type = 'invoice' AND buyer_kbo = ? "
             "AND year = ? AND (? IS NULL OR kind = ?) ORDER BY seq",
             (buyer_kbo, year, kind, kind)).fetchall()
-        return [_stored(r) for r in rows]
+        return [_readable(r) for r in rows]
 
     def credited_total(self, invoice_number: str) -> Decimal:
         """Sum of the credit notes that refer to ``invoice_number``."""
         rows = self._db.execute("SELECT amount FROM documents WHERE credits = ?",
                                 (invoice_number,)).fetchall()
-        return sum((Decimal(r[0]) for r in rows), Decimal("0.00"))
+        try:
+            return sum((Decimal(r[0]) for r in rows), Decimal("0.00"))
+        except ArithmeticError as exc:
+            raise _edited(invoice_number, exc) from None
 
     def credit_notes_for(self, invoice_number: str) -> list[StoredDocument]:
         """The credit notes that refer to ``invoice_number``."""
         rows = self._db.execute(f"SELECT {_COLUMNS} FROM documents WHERE credits = ? ORDER BY seq",
                                 (invoice_number,)).fetchall()
-        return [_stored(r) for r in rows]
+        return [_readable(r) for r in rows]
 
     def active_invoice(self, buyer_kbo: str, year: int,
                        kind: str | None = None) -> StoredDocument | None:
@@ -1347,7 +1402,13 @@ class Register(_ReminderStore):
             sql += " WHERE number = ?"
             params = (number,)
         rows = self._db.execute(sql + " ORDER BY id", params).fetchall()
-        return [_payment(r) for r in rows]
+        try:
+            return [_payment(r) for r in rows]
+        except (ValueError, ArithmeticError, TypeError) as exc:
+            raise RegisterConflict("register payments", "payments",
+                                   f"cannot be read ({str(exc)[:120]}): the register was "
+                                   "changed outside mbp_billing; restore it from a "
+                                   "backup") from None
 
     def paid_total(self, number: str) -> Decimal:
         """What is paid on invoice ``number``, net of reversals."""
@@ -1401,14 +1462,24 @@ class Register(_ReminderStore):
         """
         if since < 0:
             raise InvalidValue("since", since, "must be 0 or a sequence number already seen")
+        if not self._db.has_table("events"):
+            # A register of an earlier version, opened before its forward
+            # migration: its facts are in documents() and payments(), no event yet.
+            return []
         sql = ("SELECT sequence, type, number, buyer_kbo, amount, time FROM events "
                "WHERE sequence > ? ORDER BY sequence")
         params: tuple[Any, ...] = (since,)
         if limit is not None:
             sql += " LIMIT ?"
             params = (since, limit)
-        return [Event(int(r[0]), r[1], r[2], r[3], Decimal(r[4]), r[5])
-                for r in self._db.execute(sql, params).fetchall()]
+        events = []
+        for r in self._db.execute(sql, params).fetchall():
+            try:
+                events.append(Event(int(r[0]), r[1], r[2], r[3], Decimal(r[4]), r[5]))
+            except (ValueError, ArithmeticError, TypeError) as exc:
+                # A row edited behind the tool's back is reported, never a traceback.
+                raise _edited(f"event {r[0]}", exc) from None
+        return events
 
     # -- audit -----------------------------------------------------------------
 
@@ -1480,9 +1551,18 @@ class Register(_ReminderStore):
                                                     "the payments are sealed: the version "
                                                     "record was removed or altered"))
             problems.extend(self._verify_payments(links))
-        problems.extend(_walk_chain(links, expect_head))
+        # A head kept from remind (reminders_chain_head) is looked for in the
+        # reminders' own chain: removing the newest letters is caught the same way.
+        in_reminders = expect_head is not None and self._in_reminder_chain(expect_head)
+        problems.extend(_walk_chain(links, None if in_reminders else expect_head))
         problems.extend(self.verify_reminders())
         return problems
+
+    def _in_reminder_chain(self, head: str) -> bool:
+        if not self._has_reminders_table():
+            return False
+        return self._db.execute("SELECT 1 FROM reminders WHERE chain = ?",
+                                (head,)).fetchone() is not None
 
     def _verify_payments(self, links: list[tuple[str, str, str]]) -> list[Problem]:
         problems: list[Problem] = []
@@ -1507,14 +1587,17 @@ class Register(_ReminderStore):
         return problems
 
     def chain_contains(self, head: str) -> bool:
-        """Whether ``head`` is the chain value of some row (or ``GENESIS``)."""
+        """Whether ``head`` is the chain value of some row (or ``GENESIS``).
+
+        The rows are documents and payments, and reminders in their own chain.
+        """
         if head == GENESIS:
             return True
         found = self._db.execute("SELECT 1 FROM documents WHERE chain = ?", (head,)).fetchone()
         if found is None and self.schema_version >= 2:
             found = self._db.execute("SELECT 1 FROM payments WHERE chain = ?",
                                      (head,)).fetchone()
-        return found is not None
+        return found is not None or self._in_reminder_chain(head)
 
 
 def _walk_chain(links: list[tuple[str, str, str]], expect_head: str | None) -> list[Problem]:
@@ -1679,3 +1762,48 @@ def copy_register(source: str | Path, target: str | Path) -> CopyResult:
                     f"the copy does not verify ({'; '.join(map(str, problems[:3])) or 'chain head differs'}); "
                     "nothing was copied")
         return CopyResult(_shown(source), _shown(target), rows, head)
+
+
+def open_read_only(location: str | Path | Register) -> Register:
+    """Open a register for reading only: an analyst's view never writes.
+
+    The one door through which analysis opens a register.  An open
+    :class:`Register` is returned as it is; a ``postgresql://`` URL opens a
+    shared register in read-only transactions; a path, ``file:`` URI or
+    ``sqlite:///path`` URL is opened with SQLite's ``mode=ro``: the register
+    is never changed (SQLite may create the empty ``-wal``/``-shm`` companion
+    files it needs to read a WAL database).
+
+    Args:
+        location: a path, ``file:`` URI, ``sqlite:///`` or ``postgresql://``
+            URL, or an open register.
+
+    Returns:
+        The register, opened read-only (or ``location`` itself when open).
+
+    Raises:
+        InvalidValue: the file or database does not exist or is not a
+            register.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> Register.open(folder / "r.sqlite3").close()
+        >>> with open_read_only(folder / "r.sqlite3") as reg:
+        ...     reg.documents()
+        []
+    """
+    if isinstance(location, Register):
+        return location
+    if is_url(location):
+        return Register.open(location, read_only=True)
+    text = str(location)
+    if text.startswith("sqlite:///"):
+        text = text.removeprefix("sqlite://")
+    elif text.startswith("file:"):
+        text = text.removeprefix("file:").split("?", 1)[0]
+    target = Path(text)
+    if not target.is_file():
+        raise InvalidValue("register", str(location), "does not exist; give the path of the "
+                                                      "register file")
+    return Register.open(target, read_only=True)

@@ -85,9 +85,15 @@ def redact(url: str) -> str:
 
     >>> redact("postgresql://alice:secret@db:5432/billing")
     'postgresql://alice:***@db:5432/billing'
+    >>> redact("postgresql://alice:secret@[::1/billing")  # malformed: still hidden
+    'postgresql://alice:***@[::1/billing'
     """
-    parts = urlsplit(url)
-    if parts.password is None:
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # e.g. an unclosed IPv6 bracket: hide what may be a password
+        return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
+    if password is None:
         return url
     netloc = parts.netloc.rsplit("@", 1)
     user = netloc[0].split(":", 1)[0]
@@ -520,8 +526,10 @@ def connect_postgres(url: str, keys: dict[str, str]) -> PostgresConnection:
         raw = psycopg.connect(url, autocommit=True,
                               connect_timeout=10)
     except psycopg.Error as exc:
+        # libpq may quote the whole URL (a malformed one): never show its password.
+        why = _first_line(exc).replace(url, redact(url))
         raise InvalidValue("register", redact(url),
-                           f"cannot be opened: {_first_line(exc)}; check that the server "
+                           f"cannot be opened: {why}; check that the server "
                            "runs and the URL (user, host, database) is right") from None
     raw.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
     raw.execute("SET client_min_messages = warning")

@@ -43,7 +43,7 @@ from stdnum.be import ogm_vcs
 
 from .documents import PAYMENT_TERM_DAYS, counter_of, structured_communication
 from .errors import InvalidValue
-from .money import money_str
+from .money import money_str, parse_amount
 from .parties import SELLER, SELLER_BIC, SELLER_IBAN, Party
 
 __all__ = [
@@ -83,8 +83,13 @@ Examples:
 
 
 def _positive_cents(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    if (not isinstance(value, Decimal) or not value.is_finite() or value <= 0
-            or value != value.quantize(Decimal("0.01"))):
+    # Read by the one money reader: quantize() would raise a bare
+    # decimal.InvalidOperation for an amount beyond the context's digits.
+    try:
+        whole_cents = isinstance(value, Decimal) and parse_amount(value, attribute.name) == value
+    except InvalidValue:
+        whole_cents = False
+    if not whole_cents:
         raise InvalidValue(attribute.name, str(value), "must be a positive amount in whole "
                                                        "cents, such as Decimal('3500.00')")
 

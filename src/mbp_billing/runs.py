@@ -33,7 +33,7 @@ from typing import Any, Final
 import attrs
 
 from .documents import CreditNote, Invoice, counter_of, format_number
-from .errors import InvalidValue, RegisterConflict
+from .errors import FilesNotWritten, InvalidValue, RegisterConflict
 from .issuing import (
     CREDIT_SERIES,
     INVOICE_SERIES,
@@ -65,7 +65,16 @@ Progress = Callable[[int, int], None]
 
 @attrs.frozen
 class RunLine:
-    """One document a run issued (or, in a dry run, would issue)."""
+    """One document a run issued (or, in a dry run, would issue).
+
+    The lines of :attr:`RunResult.issued` and :attr:`RunResult.credited`.
+
+    Examples:
+        >>> line = RunLine(None, "invoice", "0207123407", "Gemeente Voorbeeld", 2026, "annual",
+        ...                12, Decimal("7000.00"), 3, "p.csv:2")
+        >>> line.to_record()["amount"], line.number
+        ('7000.00', None)
+    """
 
     number: str | None
     type: str
@@ -104,6 +113,9 @@ class RunResult:
         already_issued: charges whose invoice the register already held.
         not_yet_due: charges that cannot be invoiced yet on ``issue_date``.
         files_repaired: documents whose missing files were rewritten.
+        conflicts: charges the register contradicts, one line each.
+        skipped: what a folder portfolio held besides agreement files
+            (:attr:`Portfolio.skipped`).
 
     Examples:
         >>> import pathlib, tempfile
@@ -133,6 +145,7 @@ class RunResult:
     not_yet_due: int
     files_repaired: int = 0
     conflicts: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
 
     @property
     def total_amount(self) -> Decimal:
@@ -161,6 +174,7 @@ class RunResult:
             "not_yet_due": self.not_yet_due,
             "files_repaired": self.files_repaired,
             "conflicts": list(self.conflicts),
+            "skipped": list(self.skipped),
             "total_amount": money_str(self.total_amount),
             "totals": self.totals_by_year_and_tier(),
         }
@@ -336,7 +350,8 @@ def run_portfolio(
             tuple(_line(d.entry, d.charge, None, "invoice", d.charge.amount) for d in due),
             tuple(_line(c.entry, c.charge, None, "credit_note", c.amount, c.invoice_number)
                   for c in credits_due),
-            len(existing_numbers), not_yet_due, conflicts=tuple(conflicts))
+            len(existing_numbers), not_yet_due, conflicts=tuple(conflicts),
+            skipped=portfolio.skipped)
     if out_dir is not None:
         _refuse_files_in_the_way(register, out_dir, len(due), len(credits_due))
     repaired = 0
@@ -375,7 +390,8 @@ def run_portfolio(
         if pool is not None:
             pool.shutdown()
     return RunResult(through, issue_date, False, tuple(issued), tuple(credited),
-                     len(existing_numbers) + raced, not_yet_due, repaired, tuple(conflicts))
+                     len(existing_numbers) + raced, not_yet_due, repaired, tuple(conflicts),
+                     portfolio.skipped)
 
 
 def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
@@ -401,10 +417,16 @@ def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
             refuse_foreign_files(out_dir, invoice.number, pdf, xml)
             register.insert(invoice, pdf=pdf, xml=xml)
     lines = []
-    for (item, invoice), files in zip(planned, rendered, strict=True):
+    for index, ((item, invoice), files) in enumerate(zip(planned, rendered, strict=True)):
         paths: tuple[Path | None, Path | None] = (None, None)
         if out_dir is not None:
-            paths = write_files(register, invoice.number, out_dir, sync=sync_files, files=files)
+            try:
+                paths = write_files(register, invoice.number, out_dir, sync=sync_files,
+                                    files=files)
+            except FilesNotWritten as exc:
+                # The whole batch is committed: name every number left without files.
+                raise FilesNotWritten(tuple(inv.number for _, inv in planned[index:]),
+                                      exc.out_dir, exc.why) from None
         lines.append(_line(item.entry, item.charge, invoice.number, "invoice", invoice.total,
                            paths=paths))
     return lines, skipped

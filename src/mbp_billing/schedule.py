@@ -22,15 +22,22 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import attrs
 
 from .agreement import Agreement
 from .errors import InvalidValue, NotBillable
 from .money import money_str
-from .proration import EARLIEST_BILLING_START, months_billed, months_fraction, prorated_amount
+from .proration import (
+    EARLIEST_BILLING_START,
+    go_live_date,
+    months_billed,
+    months_fraction,
+    prorated_amount,
+)
 from .tariff import DEFAULT_TARIFF_BOOK, TariffBook, Tier, check_population
+from .term import terms
 
 __all__ = [
     "Charge",
@@ -120,7 +127,7 @@ class Charge:
         (2023, 'first', 6, Decimal('3500.00'), 3, True)
         >>> print(c.explain())
         2023 first: 3500.00 EUR
-          [R1] population 32,000 from the agreement is tier 3 (25,001 to 50,000 inhabitants; tariff of 2023): 7000.00 EUR a year
+          [R1] population 32,000 is tier 3 (25,001 to 50,000 inhabitants; tariff of 2023): 7000.00 EUR a year
           [R2] App Store 2023-06-20, Play Store 2023-07-03: go-live 2023-07-03 (the Play Store is later)
           [R3] billing starts on 2023-07-01, the first day of the go-live month (not before January 2023)
           [R4] months = 13 - 7 = 6 (07/2023 to 12/2023; the go-live month counts in full)
@@ -202,7 +209,13 @@ class Schedule(Sequence[Charge]):
     def __len__(self) -> int:
         return len(self.charges)
 
-    def __getitem__(self, index: Any) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> Charge: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Charge, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Charge | tuple[Charge, ...]:
         return self.charges[index]
 
     def __iter__(self) -> Iterator[Charge]:
@@ -255,22 +268,34 @@ def _why_no_charge(schedule: Schedule, year: int) -> str:
     if year > schedule.through:
         return f"no charge computed beyond {schedule.through}; raise --through"
     ends = a.ends_on
+    live = a.go_live
+    if ends is not None and live is not None and live > ends:
+        return (f"no charge: the app went live on {live.isoformat()}, after the agreement "
+                f"ended on {ends.isoformat()}; the fee is owed only from the month the app "
+                "is available within the agreement (R2, R7)")
+    if a.signed_on > date(year, 1, 1) and year > start.year:
+        return (f"no charge: the agreement was signed on {a.signed_on.isoformat()}, after "
+                f"1 January {year}, so it was not in force on 1 January {year} (R5); "
+                f"{year + 1} is the first year billed after the first")
     if ends is not None:
         return (f"no charge: the agreement ends on {ends.isoformat()} and is not in force "
                 f"on 1 January {year} (R5, R7)")
     return f"no charge for {year}"
 
 
-def _fee_steps(agreement: Agreement, year: int) -> list[Step]:
+def _fee_steps(agreement: Agreement, year: int, *, quoted: bool = False) -> list[Step]:
     basis, from_year = agreement.basis_for(year)
     source = "the agreement" if from_year is None else f"the amendment from {from_year} (R9)"
     if basis.annual_fee is not None:
+        if quoted:  # a quote has no agreement
+            return [Step("R1", f"annual fee {money_str(basis.annual_fee)} EUR as given")]
         return [Step("R1", f"annual fee {money_str(basis.annual_fee)} EUR as stated in {source}")]
     assert basis.population is not None
-    tier = agreement.tariff.tier_for(basis.population, year)
+    table_year = agreement.tariff_year_for(year)
+    tier = agreement.tariff.tier_for(basis.population, table_year)
     observed = ("" if from_year is not None or agreement.population_year is None
                 else f" on 1 January {agreement.population_year}")
-    table = agreement.tariff.for_year(year)
+    table = agreement.tariff.for_year(table_year)
     lower = max((t.max_population for t in table.tiers
                  if t.max_population is not None and t.number < tier.number), default=0)
     if tier.max_population is None:
@@ -281,10 +306,21 @@ def _fee_steps(agreement: Agreement, year: int) -> list[Step]:
         bound = f"up to and including {tier.max_population:,}"
     return [Step(
         "R1",
-        f"population {basis.population:,}{observed} from {source} is tier {tier.number} "
-        f"({bound} inhabitants; tariff of {agreement.tariff.for_year(year).valid_from}): "
+        f"population {basis.population:,}{observed}{'' if quoted else f' from {source}'} "
+        f"is tier {tier.number} "
+        f"({bound} inhabitants; tariff of {table.valid_from}{_table_why(agreement, year)}): "
         f"{money_str(tier.annual_fee)} EUR a year",
     )]
+
+
+def _table_why(agreement: Agreement, year: int) -> str:
+    # Say why an older table still prices this year (R1, R9, Annex 2 §1).
+    newest = agreement.tariff.for_year(year).valid_from
+    used = agreement.tariff.for_year(agreement.tariff_year_for(year)).valid_from
+    if newest == used:
+        return ""
+    return (f", in force when the price was agreed; the tariff of {newest} applies only "
+            "after an amendment (R9)")
 
 
 def _start_steps(agreement: Agreement, start: date) -> list[Step]:
@@ -388,7 +424,11 @@ def build_schedule(
     charges: list[Charge] = []
     start = agreement.billing_start
     ends = agreement.ends_on
-    if start is None or (ends is not None and ends < start):
+    live = agreement.go_live
+    if start is None or (ends is not None and (ends < start or (live is not None
+                                                               and live > ends))):
+        # R2, R7: the fee is owed from the month the app is available, within
+        # the agreement; an app live only after the end is billed nothing.
         return Schedule(agreement, through, (), policy)
     for year in range(start.year, through + 1):  # R5, Annex 2 §2: one charge per year
         first = year == start.year
@@ -414,7 +454,11 @@ def build_schedule(
                                     f"({_month_span(start, period_end)}; the go-live month "
                                     "counts in full)"))
         else:
-            steps.append(Step("R5", f"in force on 1 January {year}: renewal for "
+            initial = terms(agreement.signed_on)[0]
+            what = ("annual charge within the initial term (ends "
+                    f"{initial.end.isoformat()})" if period_start <= initial.end
+                    else "renewal")
+            steps.append(Step("R5", f"in force on 1 January {year}: {what} for "
                                     f"{year}-01-01 to {year}-12-31"))
         final = ends is not None and ends <= date(year, 12, 31)
         if final and ends is not None:
@@ -483,14 +527,18 @@ def quote(
                            "give exactly one of population and annual_fee")
     if population is not None:
         check_population(population)
-    # A quote has no agreement: sign it on the earliest date that could matter,
-    # so that the term never cuts the first year short.
+    # A quote has no agreement: price it as one signed on the go-live day, so
+    # that the tariff in force then applies (R1) and no term cuts the year short.
+    live = go_live_date(app_store_live_on, play_store_live_on)
+    assert live is not None
     agreement = Agreement(
-        signed_on=min(EARLIEST_BILLING_START, app_store_live_on, play_store_live_on),
+        signed_on=live,
         population=population, annual_fee=annual_fee,
         app_store_live_on=app_store_live_on, play_store_live_on=play_store_live_on,
         tariff=tariff,
     )
     start = agreement.billing_start
     assert start is not None
-    return build_schedule(agreement, through=start.year).charges[0]
+    charge = build_schedule(agreement, through=start.year).charges[0]
+    steps = _fee_steps(agreement, start.year, quoted=True) + list(charge.steps[1:])
+    return attrs.evolve(charge, steps=tuple(steps))

@@ -12,18 +12,21 @@ Decimal('3500.00')
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import attrs
 
 from .errors import InvalidValue
-from .money import parse_amount
+from .money import parse_amount, parse_percent, round_money
+from .population import MAX_POPULATION
 
 __all__ = [
     "DEFAULT_TARIFF",
     "DEFAULT_TARIFF_BOOK",
+    "MAX_POPULATION",
     "Tariff",
     "TariffBook",
     "Tier",
@@ -48,7 +51,25 @@ def check_population(value: object, field: str = "population") -> int:
         raise InvalidValue(
             field, value, "must be a positive whole number of inhabitants, such as 15000"
         )
+    if value > MAX_POPULATION:
+        raise InvalidValue(
+            field, value, f"is more than {MAX_POPULATION:,} inhabitants, more than any "
+                          "municipality has; check the figure")
     return value
+
+
+def _fee_in_cents(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    # A Tier built directly (a what-if TariffBook) is read like every amount:
+    # a float, a fraction of a cent or 1E+30 would flow into every charge.
+    try:
+        ok = (isinstance(value, Decimal) and value >= 0
+              and parse_amount(value, "annual_fee", positive=False) == value)
+    except (InvalidValue, ArithmeticError):
+        ok = False
+    if not ok:
+        raise InvalidValue("annual_fee", value if not isinstance(value, Decimal) else str(value),
+                           "must be a Decimal in whole cents, zero or more, such as "
+                           "Decimal('3500.00') (see parse_amount)")
 
 
 @attrs.frozen
@@ -71,7 +92,7 @@ class Tier:
 
     number: int
     max_population: int | None
-    annual_fee: Decimal
+    annual_fee: Decimal = attrs.field(validator=_fee_in_cents)
 
     def label(self) -> str:
         """A short Dutch-style description of the bound, e.g. ``'<= 15000'``."""
@@ -187,6 +208,56 @@ class TariffBook:
     def fee_for(self, population: int, year: int) -> Decimal:
         """The annual fee of ``population`` under the table of ``year``."""
         return self.for_year(year).fee_for(population)
+
+    def with_change(self, *, from_year: int, percent: Decimal | int | str | None = None,
+                    fee: Callable[[Tier], Decimal | int | str] | None = None) -> TariffBook:
+        """A what-if book: every fee changed from ``from_year`` on.  # R1, R4, R9
+
+        Give ``percent`` (``10`` for +10 %, ``"-2.5"`` for -2.5 %) or ``fee``,
+        a function from a :class:`Tier` to its new annual fee.  The table in
+        force in ``from_year`` and every later one are changed; earlier years
+        keep theirs.  A percentage is applied exactly and each new annual fee
+        rounded once, half-up to the cent, as the agreement states annual
+        fees in cents; a first-year amount is then pro-rated from that fee
+        and rounded once more (R4), as for any fee.
+
+        Raises:
+            InvalidValue: neither or both of ``percent`` and ``fee``, a float
+                percentage, or a fee that is no amount.
+
+        Examples:
+            >>> book = DEFAULT_TARIFF_BOOK.with_change(percent=10, from_year=2027)
+            >>> book.fee_for(9000, 2026), book.fee_for(9000, 2027)
+            (Decimal('3500.00'), Decimal('3850.00'))
+            >>> DEFAULT_TARIFF_BOOK.with_change(percent="-0.01", from_year=2027).fee_for(9000, 2027)
+            Decimal('3499.65')
+            >>> flat = DEFAULT_TARIFF_BOOK.with_change(from_year=2028, fee=lambda tier: "4000.00")
+            >>> flat.fee_for(60000, 2028)
+            Decimal('4000.00')
+        """
+        if (percent is None) == (fee is None):
+            raise InvalidValue("percent", percent, "give either percent= or fee=, not both "
+                                                   "and not neither")
+        if percent is not None:
+            factor = 1 + Fraction(parse_percent(percent, "percent")) / 100
+            if factor < 0:
+                raise InvalidValue("percent", percent, "would make fees negative")
+
+            def change(tier: Tier) -> Decimal:
+                return round_money(Fraction(tier.annual_fee) * factor)
+        else:
+            assert fee is not None
+
+            def change(tier: Tier) -> Decimal:
+                return parse_amount(fee(tier), f"fee of tier {tier.number}")
+
+        def changed(table: Tariff, year: int) -> Tariff:
+            return Tariff(year, tuple(attrs.evolve(t, annual_fee=change(t)) for t in table.tiers))
+
+        first = changed(self.for_year(from_year), from_year)
+        before = [t for t in self.versions if t.valid_from < from_year]
+        after = [changed(t, t.valid_from) for t in self.versions if t.valid_from > from_year]
+        return TariffBook((*before, first, *after))
 
 
 DEFAULT_TARIFF: Tariff = Tariff.from_bounds(

@@ -185,6 +185,16 @@ def termination(signed_on: date, notice_sent_on: date) -> Termination:
                     f"({earliest.isoformat()} or later)",
                 )
     ends_on = notice_sent_on + INDEFINITE_NOTICE
+    if notice_sent_on < indefinite_from(signed_on):
+        # Sent during the fixed terms, but too late for any fixed-term end date.
+        last = terms(signed_on)[-1].end
+        return Termination(
+            signed_on, notice_sent_on, ends_on, "indefinite",
+            f"R7: no end of a term or financial year remains at least {NOTICE_DAYS} days "
+            f"after the notice ({earliest.isoformat()} or later; the fourth fixed term ends "
+            f"on {last.isoformat()}), so three months' notice applies, as for an "
+            "indefinite duration",
+        )
     return Termination(
         signed_on, notice_sent_on, ends_on, "indefinite",
         "R7: indefinite duration, three months' notice",

@@ -21,15 +21,48 @@ What the code says (the EPC069-12 payload) is made by
 from __future__ import annotations
 
 import functools
+import importlib.util
 import operator
+import sys
 from collections.abc import Callable
-from typing import Any, Final
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
-from reportlab.graphics.barcode import qrencoder
+import reportlab.graphics
 from reportlab.lib.rl_accel import fp_str
 
 __all__ = ["encode", "pdf_operators", "penalty"]
+
+
+def _reportlab_qrencoder() -> ModuleType:
+    """reportlab's QR encoder module, without the barcode widgets of its package.
+
+    ``import reportlab.graphics.barcode.qrencoder`` first runs the package's
+    ``__init__``, which imports every barcode widget and, through them,
+    platypus: about 0.2 s of each process's start-up (issue 12), for a
+    module that itself imports only ``re`` and ``itertools``.  Its source
+    file is loaded on its own instead, under a private name; if reportlab is
+    not installed as files, or the widgets are loaded already, the module
+    is imported the usual way.
+    """
+    name = "reportlab.graphics.barcode.qrencoder"
+    if name in sys.modules or "reportlab.graphics.barcode" in sys.modules:
+        return importlib.import_module(name)
+    path = Path(reportlab.graphics.__file__).parent / "barcode" / "qrencoder.py"
+    spec = importlib.util.spec_from_file_location(f"{__name__}._reportlab_qrencoder", path)
+    if spec is None or spec.loader is None or not path.is_file():
+        return importlib.import_module(name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+if TYPE_CHECKING:
+    from reportlab.graphics.barcode import qrencoder
+else:
+    qrencoder = _reportlab_qrencoder()
 
 _BORDER: Final = 4  # Modules of quiet zone around the symbol (QrCodeWidget's barBorder).
 _FINDER_LIKE: Final = "10111010000"
@@ -83,7 +116,8 @@ def encode(payload: str, level_name: str = "M") -> list[list[bool]]:
     version: int = qr.calculate_version()  # type: ignore[no-untyped-call]
     layout = _layout(version, level)
     n = layout.size
-    bits = "".join(format(c, "08b") for c in _codewords(qr.dataList, version, level))
+    codewords = _codewords(qr.dataList, version, level)
+    bits = format(int.from_bytes(bytes(codewords)), f"0{8 * len(codewords)}b")
     # Each data cell takes its bit of the codewords, the cells past their end a 0.
     data = int("".join(layout.gather(bits + "0" * (layout.data_cells - len(bits) + 1))), 2)
     candidates = [layout.fixed | ((data ^ mask) & layout.data_area) for mask in layout.masks]
