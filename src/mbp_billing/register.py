@@ -836,6 +836,8 @@ def _initialise(db: sqlite3.Connection) -> None:
 #: Every SQLite script of the schema, the migrations' included: where the
 #: tables (in the order ``register copy`` copies them) and keys are read.
 _ALL_SCHEMA: Final = _SCHEMA + _V2_COLUMNS + _EVENTS_SCHEMA + _REMINDERS_SCHEMA
+#: Rows ``register copy`` reads and writes at a time.
+_COPY_BATCH: Final = 200
 #: Tables ``register copy`` leaves out: the target keeps its own.
 _NOT_COPIED: Final = ("schema_version",)
 
@@ -1738,15 +1740,19 @@ def copy_register(source: str | Path, target: str | Path) -> CopyResult:
             for table in names:
                 columns = [c for c in src._db.columns(table) if c in tgt._db.columns(table)]
                 listed = ", ".join(columns)
-                data = src._db.execute(f"SELECT {listed} FROM {table} ORDER BY "
-                                       f"{', '.join(columns[:2])}").fetchall()
-                if data:
+                rows[table] = 0
+                while True:  # in batches: the stored files of years do not fit in memory
+                    data = src._db.execute(f"SELECT {listed} FROM {table} ORDER BY "
+                                           f"{', '.join(columns[:2])} LIMIT ? OFFSET ?",
+                                           (_COPY_BATCH, rows[table])).fetchall()
+                    if not data:
+                        break
                     tgt._db.executemany(
                         f"INSERT INTO {table} ({listed}) VALUES "
                         f"({', '.join('?' for _ in columns)})",
                         [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
                          for row in data])
-                rows[table] = len(data)
+                    rows[table] += len(data)
             tgt._db.reset_keys()
             problems = tgt.verify()
             head = tgt.last_chain()
