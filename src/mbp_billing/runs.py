@@ -417,18 +417,25 @@ def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
             refuse_foreign_files(out_dir, invoice.number, pdf, xml)
             register.insert(invoice, pdf=pdf, xml=xml)
     lines = []
-    for index, ((item, invoice), files) in enumerate(zip(planned, rendered, strict=True)):
-        paths: tuple[Path | None, Path | None] = (None, None)
+    written: list[str] = []
+    try:
+        for index, ((item, invoice), files) in enumerate(zip(planned, rendered, strict=True)):
+            paths: tuple[Path | None, Path | None] = (None, None)
+            if out_dir is not None:
+                try:
+                    paths = write_files(register, invoice.number, out_dir, sync=sync_files,
+                                        files=files, remember=False)
+                except FilesNotWritten as exc:
+                    # The whole batch is committed: name every number left without files.
+                    raise FilesNotWritten(tuple(inv.number for _, inv in planned[index:]),
+                                          exc.out_dir, exc.why) from None
+                written.append(invoice.number)
+            lines.append(_line(item.entry, item.charge, invoice.number, "invoice",
+                               invoice.total, paths=paths))
+    finally:
         if out_dir is not None:
-            try:
-                paths = write_files(register, invoice.number, out_dir, sync=sync_files,
-                                    files=files)
-            except FilesNotWritten as exc:
-                # The whole batch is committed: name every number left without files.
-                raise FilesNotWritten(tuple(inv.number for _, inv in planned[index:]),
-                                      exc.out_dir, exc.why) from None
-        lines.append(_line(item.entry, item.charge, invoice.number, "invoice", invoice.total,
-                           paths=paths))
+            # The folder of the files written, in one transaction for the batch.
+            register.remember_outputs(written, out_dir)
     return lines, skipped
 
 
