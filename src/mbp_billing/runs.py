@@ -270,12 +270,50 @@ def _exit_with_parent(parent: int) -> None:
 _WATCHDOG_SECONDS: Final = 0.2
 
 
+Rendered = list[tuple[bytes, bytes]]
+
+
+def _render_chunk(documents: Sequence[Invoice | CreditNote], locale: str) -> Rendered:
+    return [render_files(d, locale) for d in documents]
+
+
+def _start_rendering(documents: Sequence[Invoice | CreditNote], locale: str,
+                     pool: ProcessPoolExecutor) -> tuple[Future[Rendered], ...]:
+    size = max(1, len(documents) // 8)
+    return tuple(pool.submit(_render_chunk, documents[i:i + size], locale)
+                 for i in range(0, len(documents), size))
+
+
+def _collect(futures: Sequence[Future[Rendered]]) -> Rendered:
+    return [files for future in futures for files in future.result()]
+
+
 def _render_many(documents: Sequence[Invoice | CreditNote], locale: str,
-                 pool: ProcessPoolExecutor | None) -> list[tuple[bytes, bytes]]:
+                 pool: ProcessPoolExecutor | None) -> Rendered:
     if pool is None or len(documents) < 2:
-        return [render_files(d, locale) for d in documents]
-    return list(pool.map(render_files, documents, [locale] * len(documents),
-                         chunksize=max(1, len(documents) // 8)))
+        return _render_chunk(documents, locale)
+    return _collect(_start_rendering(documents, locale, pool))
+
+
+@attrs.frozen
+class _Ahead:
+    """The next batch, numbered from ``first`` as if none of it were issued yet, and
+    its renderings under way in the pool while the current batch is recorded.
+
+    Rendering is a pure function of the document: when the transaction of
+    that batch finds the same first number and no invoice of it issued by
+    someone else, these are the very documents it would build, and their
+    bytes are used; otherwise they are dropped and the batch is built and
+    rendered again under the lock.
+    """
+
+    first: int
+    invoices: tuple[Invoice, ...]
+    futures: tuple[Future[Rendered], ...]
+
+    def drop(self) -> None:
+        for future in self.futures:
+            future.cancel()
 
 
 def run_portfolio(
@@ -382,10 +420,12 @@ def run_portfolio(
                                 initargs=(os.getpid(),)) if workers > 1 else None)
     writer = _BatchWriter(register, out_dir, sync_files) if out_dir is not None else None
     try:
+        ahead: _Ahead | None = None
         for start in range(0, len(due), batch_size):
             batch = due[start:start + batch_size]
-            lines, skipped = _issue_batch(batch, issue_date, register, out_dir, locale, pool,
-                                          writer)
+            following = due[start + batch_size:start + 2 * batch_size]
+            lines, skipped, ahead = _issue_batch(batch, following, ahead, issue_date, register,
+                                                 out_dir, locale, pool, writer)
             issued.extend(lines)
             raced += skipped
             if progress is not None:
@@ -402,7 +442,7 @@ def run_portfolio(
                 progress(done, total)
     finally:
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)  # renderings ahead of a failed batch
         if writer is not None:
             # Leaving on an error: let the files being written finish and record
             # their folder; the error on the way out is the one to report.
@@ -485,25 +525,53 @@ class _BatchWriter:
                 self._thread.shutdown()
 
 
-def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
-                 out_dir: Path | None, locale: str, pool: ProcessPoolExecutor | None,
-                 writer: _BatchWriter | None) -> tuple[list[RunLine], int]:
-    planned: list[tuple[_Due, Invoice]] = []
+def _numbered(batch: Sequence[_Due], first: int, issue_date: date) -> list[Invoice]:
+    """The invoices of ``batch``, numbered in order from counter ``first``."""
+    invoices = []
+    for counter, item in enumerate(batch, start=first):
+        buyer = item.entry.agreement.buyer
+        assert buyer is not None
+        invoices.append(Invoice.build(item.charge, buyer,
+                                      number=format_number(INVOICE_SERIES, counter),
+                                      issue_date=issue_date))
+    return invoices
+
+
+def _issue_batch(batch: Sequence[_Due], following: Sequence[_Due], ahead: _Ahead | None,
+                 issue_date: date, register: Register, out_dir: Path | None, locale: str,
+                 pool: ProcessPoolExecutor | None,
+                 writer: _BatchWriter | None) -> tuple[list[RunLine], int, _Ahead | None]:
     skipped = 0
     with register.transaction():
         # Re-read under the write lock: a concurrent run may have issued some.
-        counter = counter_of(register.next_number(INVOICE_SERIES))[1]
+        first = counter_of(register.next_number(INVOICE_SERIES))[1]
+        due: list[_Due] = []
         for item in batch:
             buyer = item.entry.agreement.buyer
             assert buyer is not None
             if register.active_invoice(buyer.kbo, item.charge.year) is not None:
                 skipped += 1
                 continue
-            number = format_number(INVOICE_SERIES, counter)
-            counter += 1
-            planned.append((item, Invoice.build(item.charge, buyer, number=number,
-                                                issue_date=issue_date)))
-        rendered = _render_many([inv for _, inv in planned], locale, pool)
+            due.append(item)
+        futures: tuple[Future[Rendered], ...] | None = None
+        if ahead is not None and ahead.first == first and not skipped:
+            invoices, futures = list(ahead.invoices), ahead.futures
+        else:
+            if ahead is not None:
+                ahead.drop()
+            invoices = _numbered(due, first, issue_date)
+        planned = list(zip(due, invoices, strict=True))
+        next_ahead = None
+        if pool is not None:
+            if futures is None and len(invoices) >= 2:
+                futures = _start_rendering(invoices, locale, pool)
+            if following:
+                # The next batch renders while this one is recorded and committed.
+                upcoming = _numbered(following, first + len(invoices), issue_date)
+                next_ahead = _Ahead(first + len(invoices), tuple(upcoming),
+                                    _start_rendering(upcoming, locale, pool))
+        rendered = (_collect(futures) if futures is not None
+                    else _render_many(invoices, locale, pool))
         if writer is not None:
             writer.settle()  # the previous batch's files; if they failed, stop here
         for (_, invoice), (pdf, xml) in zip(planned, rendered, strict=True):
@@ -521,7 +589,7 @@ def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
             paths = (out_dir / f"{invoice.number}.pdf", out_dir / f"{invoice.number}.xml")
         lines.append(_line(item.entry, item.charge, invoice.number, "invoice", invoice.total,
                            paths=paths))
-    return lines, skipped
+    return lines, skipped, next_ahead
 
 
 def _issue_credit(credit: _CreditDue, issue_date: date, register: Register,
