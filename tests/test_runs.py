@@ -310,3 +310,35 @@ def test_batches_rendered_ahead_are_dropped_when_another_run_took_their_numbers(
     assert [d.number for d in stored] == gapless("F", len(stored))
     assert len({(d.buyer_kbo, d.year, d.kind) for d in stored}) == len(stored)
     assert result.already_issued > 0 and result.issued
+
+
+def test_files_that_fail_in_the_writer_thread_stop_the_run_after_their_batch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files are written in the background one batch behind; when those of the second
+    batch fail, nothing after that batch is issued and every number without files is named."""
+    import errno
+
+    from mbp_billing import issuing
+    from mbp_billing.errors import FilesNotWritten
+
+    real, calls = issuing._atomic_write, []
+
+    def full_at_the_fifth_document(path: Path, data: bytes, *, sync: bool = True) -> None:
+        calls.append(path)
+        if len(calls) > 8:  # 4 documents of 2 files each are written, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, data, sync=sync)
+
+    monkeypatch.setattr(issuing, "_atomic_write", full_at_the_fifth_document)
+    out = tmp_path / "out"
+    with Register.open(tmp_path / "r.sqlite3") as reg:
+        with pytest.raises(FilesNotWritten) as caught:
+            run_portfolio(_slice(8), 2026, issue_date=RUN_DATE, register=reg, out_dir=out,
+                          batch_size=3)
+        numbers = [d.number for d in reg.documents()]
+        outputs = reg.outputs()
+    assert caught.value.numbers == ("F000005", "F000006")  # the rest of the second batch
+    assert numbers == gapless("F", 6)  # the third batch was rolled back, no number used
+    assert outputs == {str(out.absolute()): gapless("F", 4)}
+    assert sorted(snapshot(out)) == sorted(f"{n}.{e}" for n in gapless("F", 4)
+                                           for e in ("pdf", "xml"))
