@@ -494,7 +494,11 @@ class _BatchWriter:
         self._written: list[str] = []
 
     def submit(self, documents: list[tuple[str, bytes, bytes]]) -> None:
-        """Start writing a committed batch's files (the previous batch is settled)."""
+        """Start writing a committed batch's files (the previous batch is settled).
+
+        What :meth:`settle` collected stays to be remembered: the thread
+        never touches the register.
+        """
         assert self._pending is None
         self._pending = self._thread.submit(_write_batch, self._register, self._out_dir,
                                             documents, self._sync)
@@ -579,10 +583,10 @@ def _issue_batch(batch: Sequence[_Due], following: Sequence[_Due], ahead: _Ahead
             register.insert(invoice, pdf=pdf, xml=xml)
     lines = []
     if writer is not None:
-        writer.remember()  # the previous batch's folder
         if planned:
             writer.submit([(invoice.number, pdf, xml)
                            for (_, invoice), (pdf, xml) in zip(planned, rendered, strict=True)])
+        writer.remember()  # the previous batch's folder, while this one's files are written
     for item, invoice in planned:
         paths: tuple[Path | None, Path | None] = (None, None)
         if out_dir is not None:
