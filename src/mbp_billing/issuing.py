@@ -248,12 +248,19 @@ def check_out_dir(out_dir: Path) -> None:
     if missing:
         # Prove the folder can be made, then leave no trace of the probe.
         try:
-            out_dir.mkdir(parents=True)
+            out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InvalidValue("--out", str(out_dir), f"cannot be created ({exc.strerror}); "
                                                       "give a writable folder") from None
         for folder in missing:
-            folder.rmdir()
+            try:
+                folder.rmdir()
+            except OSError as exc:
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
+                # Another run (or this run's file writer) has just started
+                # writing there: the folder is in use, leave it.
+                break
 
 
 def _check_path_length(out_dir: Path) -> None:
