@@ -276,3 +276,69 @@ def test_pro_rata_run_from_the_cli(tmp_path: Path) -> None:
     assert code == 0 and "credit note" not in out
     assert json.loads(run_cli(["ledger", "--register", str(tmp_path / "r.sqlite3"),
                                "--format", "json"])[1])[-1]["credits"] == credit["credits"]
+
+
+def test_batches_rendered_ahead_are_dropped_when_another_run_took_their_numbers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a pool the next batch renders while one is recorded; a competing run between
+    batches takes numbers and invoices, the guess is dropped and the bytes still match."""
+    from mbp_billing import runs
+    from mbp_billing.audit import verify
+    from mbp_billing.issuing import render_files
+
+    portfolio, path, out = _slice(8), tmp_path / "r.sqlite3", tmp_path / "out"
+    real, ahead = runs._issue_batch, []
+
+    def compete_after_the_first(*args: Any, **kwargs: Any) -> Any:
+        done = real(*args, **kwargs)
+        ahead.append(done[2])
+        if len(ahead) == 1:  # the second batch is being rendered ahead now
+            with Register.open(path) as other:
+                run_portfolio(portfolio, 2025, issue_date=RUN_DATE, register=other, out_dir=out)
+        return done
+
+    monkeypatch.setattr(runs, "_issue_batch", compete_after_the_first)
+    with Register.open(path) as reg:
+        result = run_portfolio(portfolio, 2026, issue_date=RUN_DATE, register=reg,
+                               out_dir=out, workers=2, batch_size=3)
+        stored = reg.documents()
+        assert reg.verify() == [] and verify(reg, out) == []
+        for doc in stored:  # every recorded rendering is that of the document numbered so
+            assert (reg.file_bytes(doc.number, "pdf"),
+                    reg.file_bytes(doc.number, "xml")) == render_files(doc.document)
+    assert ahead[0] is not None and len(ahead) > 2  # the second batch was rendered ahead
+    assert [d.number for d in stored] == gapless("F", len(stored))
+    assert len({(d.buyer_kbo, d.year, d.kind) for d in stored}) == len(stored)
+    assert result.already_issued > 0 and result.issued
+
+
+def test_files_that_fail_in_the_writer_thread_stop_the_run_after_their_batch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files are written in the background one batch behind; when those of the second
+    batch fail, nothing after that batch is issued and every number without files is named."""
+    import errno
+
+    from mbp_billing import issuing
+    from mbp_billing.errors import FilesNotWritten
+
+    real, calls = issuing._atomic_write, []
+
+    def full_at_the_fifth_document(path: Path, data: bytes, *, sync: bool = True) -> None:
+        calls.append(path)
+        if len(calls) > 8:  # 4 documents of 2 files each are written, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, data, sync=sync)
+
+    monkeypatch.setattr(issuing, "_atomic_write", full_at_the_fifth_document)
+    out = tmp_path / "out"
+    with Register.open(tmp_path / "r.sqlite3") as reg:
+        with pytest.raises(FilesNotWritten) as caught:
+            run_portfolio(_slice(8), 2026, issue_date=RUN_DATE, register=reg, out_dir=out,
+                          batch_size=3)
+        numbers = [d.number for d in reg.documents()]
+        outputs = reg.outputs()
+    assert caught.value.numbers == ("F000005", "F000006")  # the rest of the second batch
+    assert numbers == gapless("F", 6)  # the third batch was rolled back, no number used
+    assert outputs == {str(out.absolute()): gapless("F", 4)}
+    assert sorted(snapshot(out)) == sorted(f"{n}.{e}" for n in gapless("F", 4)
+                                           for e in ("pdf", "xml"))

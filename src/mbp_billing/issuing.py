@@ -143,15 +143,24 @@ def refuse_foreign_files(out_dir: Path | None, number: str, pdf: bytes, xml: byt
     """
     if out_dir is None:
         return
-    for path, data in zip(_targets(out_dir, number), (pdf, xml), strict=True):
+    _current_files(_targets(out_dir, number), (pdf, xml))
+
+
+def _current_files(paths: tuple[Path, Path], data: tuple[bytes, bytes]
+                   ) -> tuple[bytes | None, bytes | None]:
+    """What each path holds now (``None``: absent); refuse one that holds other bytes."""
+    found: list[bytes | None] = []
+    for path, ours in zip(paths, data, strict=True):
         # A file that holds only the start of our bytes (empty included) is
         # our own write cut short by a power failure: it is rewritten.  Any
         # other content is somebody else's, or altered, and is never replaced.
         current = regular_file_bytes(path)
-        if current is not None and not data.startswith(current):
+        if current is not None and not ours.startswith(current):
             raise RegisterConflict(
                 "out", str(path), "exists with other content; move it away or choose "
                                   "another --out directory")
+        found.append(current)
+    return found[0], found[1]
 
 
 _KINDS: Final = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"),
@@ -239,12 +248,19 @@ def check_out_dir(out_dir: Path) -> None:
     if missing:
         # Prove the folder can be made, then leave no trace of the probe.
         try:
-            out_dir.mkdir(parents=True)
+            out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InvalidValue("--out", str(out_dir), f"cannot be created ({exc.strerror}); "
                                                       "give a writable folder") from None
         for folder in missing:
-            folder.rmdir()
+            try:
+                folder.rmdir()
+            except OSError as exc:
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
+                # Another run (or this run's file writer) has just started
+                # writing there: the folder is in use, leave it.
+                break
 
 
 def _check_path_length(out_dir: Path) -> None:
@@ -272,8 +288,7 @@ _EXCLUSIVE: Final = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O
 def _atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
     # A reader sees the old name absent or the whole new file, never a part:
     # the bytes go to a temporary name first and are renamed in one step.
-    if regular_file_bytes(path) == data:
-        return
+    # (The caller has checked that ``path`` does not hold these bytes already.)
     for _ in range(8):
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
         try:
@@ -329,7 +344,8 @@ def sweep_temporary_files(out_dir: Path) -> int:
 
 
 def write_files(register: Register, number: str, out_dir: Path, *, sync: bool = True,
-                files: tuple[bytes, bytes] | None = None) -> tuple[Path, Path]:
+                files: tuple[bytes, bytes] | None = None,
+                remember: bool = True) -> tuple[Path, Path]:
     """Write a document's PDF and UBL from the register's bytes, atomically.
 
     Each file is written to a temporary name and renamed, so a killed
@@ -339,7 +355,10 @@ def write_files(register: Register, number: str, out_dir: Path, *, sync: bool = 
     the durable copy and the files can be rewritten from it byte for byte.
     ``files`` passes the PDF and UBL bytes a caller has just recorded, which
     saves reading them back from the register.  The register remembers
-    the folder (see :meth:`Register.outputs`), so ``verify`` checks it.
+    the folder (see :meth:`Register.outputs`), so ``verify`` checks it;
+    ``remember=False`` leaves that to the caller, who records a whole batch
+    at once with :meth:`Register.remember_outputs` (the register is not
+    touched then, when ``files`` are given).
 
     Raises:
         RegisterConflict: a file of that name exists with other content.
@@ -347,17 +366,22 @@ def write_files(register: Register, number: str, out_dir: Path, *, sync: bool = 
             stays issued, and calling again writes its files.
     """
     pdf, xml = files or (register.file_bytes(number, "pdf"), register.file_bytes(number, "xml"))
-    refuse_foreign_files(out_dir, number, pdf, xml)
-    pdf_path, xml_path = _targets(out_dir, number)
+    targets = _targets(out_dir, number)
+    # One look at each name: refuse somebody else's file, skip one that
+    # already holds our bytes (a repeated request rewrites nothing).
+    current = _current_files(targets, (pdf, xml))
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        _atomic_write(pdf_path, pdf, sync=sync)
-        _atomic_write(xml_path, xml, sync=sync)
+        if current[0] is None and current[1] is None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        for path, data, now in zip(targets, (pdf, xml), current, strict=True):
+            if now != data:
+                _atomic_write(path, data, sync=sync)
     except OSError as exc:
         raise FilesNotWritten((number,), str(out_dir), exc.strerror or str(exc)) from None
-    # The register remembers the folder, so that verify checks it later.
-    register.remember_output(number, out_dir)
-    return pdf_path, xml_path
+    if remember:
+        # The register remembers the folder, so that verify checks it later.
+        register.remember_output(number, out_dir)
+    return targets
 
 
 def _check_locale(locale: str) -> None:

@@ -41,7 +41,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
@@ -1418,9 +1418,19 @@ class Register(_ReminderStore):
 
     def remember_output(self, number: str, folder: Path) -> None:
         """Record that ``number``'s files were written to ``folder``."""
+        self.remember_outputs((number,), folder)
+
+    def remember_outputs(self, numbers: Sequence[str], folder: Path) -> None:
+        """Record that the files of each of ``numbers`` were written to ``folder``.
+
+        One transaction for them all, in order (a run records a batch at once).
+        """
+        if not numbers:
+            return
+        where = str(Path(folder).absolute())
         with self.transaction():
-            self._db.execute("INSERT INTO outputs (number, folder) VALUES (?, ?) "
-                             "ON CONFLICT DO NOTHING", (number, str(Path(folder).absolute())))
+            self._db.executemany("INSERT INTO outputs (number, folder) VALUES (?, ?) "
+                                 "ON CONFLICT DO NOTHING", [(n, where) for n in numbers])
 
     def outputs(self) -> dict[str, list[str]]:
         """Each output folder the register wrote to, with the documents written there."""

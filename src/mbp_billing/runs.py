@@ -15,16 +15,20 @@ Safety:
 * each transaction re-reads the register after taking the write lock, so two
   runs started together never issue the same invoice twice nor skip a number;
 * files are written after the commit, to a temporary name then renamed, and
-  a run rewrites any file a killed run did not get to write.
+  a run rewrites any file a killed run did not get to write.  A background
+  thread writes one batch's files while the next batch is numbered and
+  rendered; they are awaited before that batch is recorded, so a batch whose
+  files cannot be written is the last one issued.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -33,7 +37,7 @@ from typing import Any, Final
 import attrs
 
 from .documents import CreditNote, Invoice, counter_of, format_number
-from .errors import FilesNotWritten, InvalidValue, RegisterConflict
+from .errors import BillingError, FilesNotWritten, InvalidValue, RegisterConflict
 from .issuing import (
     CREDIT_SERIES,
     INVOICE_SERIES,
@@ -266,12 +270,50 @@ def _exit_with_parent(parent: int) -> None:
 _WATCHDOG_SECONDS: Final = 0.2
 
 
+Rendered = list[tuple[bytes, bytes]]
+
+
+def _render_chunk(documents: Sequence[Invoice | CreditNote], locale: str) -> Rendered:
+    return [render_files(d, locale) for d in documents]
+
+
+def _start_rendering(documents: Sequence[Invoice | CreditNote], locale: str,
+                     pool: ProcessPoolExecutor) -> tuple[Future[Rendered], ...]:
+    size = max(1, len(documents) // 8)
+    return tuple(pool.submit(_render_chunk, documents[i:i + size], locale)
+                 for i in range(0, len(documents), size))
+
+
+def _collect(futures: Sequence[Future[Rendered]]) -> Rendered:
+    return [files for future in futures for files in future.result()]
+
+
 def _render_many(documents: Sequence[Invoice | CreditNote], locale: str,
-                 pool: ProcessPoolExecutor | None) -> list[tuple[bytes, bytes]]:
+                 pool: ProcessPoolExecutor | None) -> Rendered:
     if pool is None or len(documents) < 2:
-        return [render_files(d, locale) for d in documents]
-    return list(pool.map(render_files, documents, [locale] * len(documents),
-                         chunksize=max(1, len(documents) // 8)))
+        return _render_chunk(documents, locale)
+    return _collect(_start_rendering(documents, locale, pool))
+
+
+@attrs.frozen
+class _Ahead:
+    """The next batch, numbered from ``first`` as if none of it were issued yet, and
+    its renderings under way in the pool while the current batch is recorded.
+
+    Rendering is a pure function of the document: when the transaction of
+    that batch finds the same first number and no invoice of it issued by
+    someone else, these are the very documents it would build, and their
+    bytes are used; otherwise they are dropped and the batch is built and
+    rendered again under the lock.
+    """
+
+    first: int
+    invoices: tuple[Invoice, ...]
+    futures: tuple[Future[Rendered], ...]
+
+    def drop(self) -> None:
+        for future in self.futures:
+            future.cancel()
 
 
 def run_portfolio(
@@ -359,27 +401,39 @@ def run_portfolio(
         sweep_temporary_files(out_dir)
         # A run killed between a commit and its file writes left documents
         # without files: the invoices found and the credit notes on them.
-        for number in _with_credit_notes(register, existing_numbers):
-            pdf_path = out_dir / f"{number}.pdf"
-            xml_path = out_dir / f"{number}.xml"
-            if not (pdf_path.exists() and xml_path.exists()):
-                repaired += 1
-            write_files(register, number, out_dir, sync=sync_files)
+        rewritten: list[str] = []
+        try:
+            for number in _with_credit_notes(register, existing_numbers):
+                pdf_path = out_dir / f"{number}.pdf"
+                xml_path = out_dir / f"{number}.xml"
+                if not (pdf_path.exists() and xml_path.exists()):
+                    repaired += 1
+                write_files(register, number, out_dir, sync=sync_files, remember=False)
+                rewritten.append(number)
+        finally:
+            register.remember_outputs(rewritten, out_dir)
     issued: list[RunLine] = []
     credited: list[RunLine] = []
     raced = 0
     total = len(due) + len(credits_due)
     pool = (ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent,
                                 initargs=(os.getpid(),)) if workers > 1 else None)
+    writer = _BatchWriter(register, out_dir, sync_files) if out_dir is not None else None
     try:
+        ahead: _Ahead | None = None
         for start in range(0, len(due), batch_size):
             batch = due[start:start + batch_size]
-            lines, skipped = _issue_batch(batch, issue_date, register, out_dir, locale, pool,
-                                          sync_files)
+            following = due[start + batch_size:start + 2 * batch_size]
+            lines, skipped, ahead = _issue_batch(batch, following, ahead, issue_date, register,
+                                                 out_dir, locale, pool, writer)
             issued.extend(lines)
             raced += skipped
             if progress is not None:
                 progress(min(start + batch_size, len(due)), total)
+        if writer is not None:
+            last = writer
+            writer = None
+            last.close()  # the last batch's files, before any credit note
         for done, credit in enumerate(credits_due, start=len(due) + 1):
             line = _issue_credit(credit, issue_date, register, out_dir, locale, sync_files)
             if line is not None:
@@ -388,48 +442,158 @@ def run_portfolio(
                 progress(done, total)
     finally:
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)  # renderings ahead of a failed batch
+        if writer is not None:
+            # Leaving on an error: let the files being written finish and record
+            # their folder; the error on the way out is the one to report.
+            with contextlib.suppress(Exception):
+                writer.close()
     return RunResult(through, issue_date, False, tuple(issued), tuple(credited),
                      len(existing_numbers) + raced, not_yet_due, repaired, tuple(conflicts),
                      portfolio.skipped)
 
 
-def _issue_batch(batch: Sequence[_Due], issue_date: date, register: Register,
-                 out_dir: Path | None, locale: str, pool: ProcessPoolExecutor | None,
-                 sync_files: bool) -> tuple[list[RunLine], int]:
-    planned: list[tuple[_Due, Invoice]] = []
+def _write_batch(register: Register, out_dir: Path, documents: Sequence[tuple[str, bytes, bytes]],
+                 sync: bool) -> tuple[list[str], BillingError | None]:
+    """Write the files of committed documents, in order; what was written and what stopped it.
+
+    Runs in the writer thread: it touches the files only, never the register.
+    """
+    written: list[str] = []
+    for index, (number, pdf, xml) in enumerate(documents):
+        try:
+            write_files(register, number, out_dir, sync=sync, files=(pdf, xml), remember=False)
+        except FilesNotWritten as exc:
+            # The whole batch is committed: name every number left without files.
+            return written, FilesNotWritten(tuple(n for n, _, _ in documents[index:]),
+                                            exc.out_dir, exc.why)
+        except BillingError as exc:  # a file of somebody else's appeared under our name
+            return written, exc
+        written.append(number)
+    return written, None
+
+
+class _BatchWriter:
+    """Writes the files of the last committed batch in a background thread.
+
+    Creating a file is kernel work that releases the GIL, so the files of
+    batch k are written while batch k+1 is numbered and rendered.  They are
+    awaited (:meth:`settle`) before batch k+1 is recorded: files that cannot
+    be written stop the run with nothing committed after their batch, as
+    when they were written in line.  The folder is recorded in the register
+    (:meth:`Register.remember_outputs`) by the run's own thread, one
+    transaction per batch, after the files are written.
+    """
+
+    def __init__(self, register: Register, out_dir: Path, sync: bool) -> None:
+        self._register = register
+        self._out_dir = out_dir
+        self._sync = sync
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mbp-files")
+        self._pending: Future[tuple[list[str], BillingError | None]] | None = None
+        self._written: list[str] = []
+
+    def submit(self, documents: list[tuple[str, bytes, bytes]]) -> None:
+        """Start writing a committed batch's files (the previous batch is settled).
+
+        What :meth:`settle` collected stays to be remembered: the thread
+        never touches the register.
+        """
+        assert self._pending is None
+        self._pending = self._thread.submit(_write_batch, self._register, self._out_dir,
+                                            documents, self._sync)
+
+    def settle(self) -> None:
+        """Wait for the pending files; raise what stopped them (e.g. FilesNotWritten)."""
+        if self._pending is None:
+            return
+        pending, self._pending = self._pending, None
+        written, error = pending.result()
+        self._written.extend(written)
+        if error is not None:
+            raise error
+
+    def remember(self) -> None:
+        """Record the folder of the files written since the last call, in one transaction."""
+        numbers, self._written = self._written, []
+        self._register.remember_outputs(numbers, self._out_dir)
+
+    def close(self) -> None:
+        """Settle and remember the last batch, then end the thread."""
+        try:
+            self.settle()
+        finally:
+            try:
+                self.remember()
+            finally:
+                self._thread.shutdown()
+
+
+def _numbered(batch: Sequence[_Due], first: int, issue_date: date) -> list[Invoice]:
+    """The invoices of ``batch``, numbered in order from counter ``first``."""
+    invoices = []
+    for counter, item in enumerate(batch, start=first):
+        buyer = item.entry.agreement.buyer
+        assert buyer is not None
+        invoices.append(Invoice.build(item.charge, buyer,
+                                      number=format_number(INVOICE_SERIES, counter),
+                                      issue_date=issue_date))
+    return invoices
+
+
+def _issue_batch(batch: Sequence[_Due], following: Sequence[_Due], ahead: _Ahead | None,
+                 issue_date: date, register: Register, out_dir: Path | None, locale: str,
+                 pool: ProcessPoolExecutor | None,
+                 writer: _BatchWriter | None) -> tuple[list[RunLine], int, _Ahead | None]:
     skipped = 0
     with register.transaction():
         # Re-read under the write lock: a concurrent run may have issued some.
-        counter = counter_of(register.next_number(INVOICE_SERIES))[1]
+        first = counter_of(register.next_number(INVOICE_SERIES))[1]
+        due: list[_Due] = []
         for item in batch:
             buyer = item.entry.agreement.buyer
             assert buyer is not None
             if register.active_invoice(buyer.kbo, item.charge.year) is not None:
                 skipped += 1
                 continue
-            number = format_number(INVOICE_SERIES, counter)
-            counter += 1
-            planned.append((item, Invoice.build(item.charge, buyer, number=number,
-                                                issue_date=issue_date)))
-        rendered = _render_many([inv for _, inv in planned], locale, pool)
+            due.append(item)
+        futures: tuple[Future[Rendered], ...] | None = None
+        if ahead is not None and ahead.first == first and not skipped:
+            invoices, futures = list(ahead.invoices), ahead.futures
+        else:
+            if ahead is not None:
+                ahead.drop()
+            invoices = _numbered(due, first, issue_date)
+        planned = list(zip(due, invoices, strict=True))
+        next_ahead = None
+        if pool is not None:
+            if futures is None and len(invoices) >= 2:
+                futures = _start_rendering(invoices, locale, pool)
+            if following:
+                # The next batch renders while this one is recorded and committed.
+                upcoming = _numbered(following, first + len(invoices), issue_date)
+                next_ahead = _Ahead(first + len(invoices), tuple(upcoming),
+                                    _start_rendering(upcoming, locale, pool))
+        rendered = (_collect(futures) if futures is not None
+                    else _render_many(invoices, locale, pool))
+        if writer is not None:
+            writer.settle()  # the previous batch's files; if they failed, stop here
         for (_, invoice), (pdf, xml) in zip(planned, rendered, strict=True):
             refuse_foreign_files(out_dir, invoice.number, pdf, xml)
             register.insert(invoice, pdf=pdf, xml=xml)
     lines = []
-    for index, ((item, invoice), files) in enumerate(zip(planned, rendered, strict=True)):
+    if writer is not None:
+        if planned:
+            writer.submit([(invoice.number, pdf, xml)
+                           for (_, invoice), (pdf, xml) in zip(planned, rendered, strict=True)])
+        writer.remember()  # the previous batch's folder, while this one's files are written
+    for item, invoice in planned:
         paths: tuple[Path | None, Path | None] = (None, None)
         if out_dir is not None:
-            try:
-                paths = write_files(register, invoice.number, out_dir, sync=sync_files,
-                                    files=files)
-            except FilesNotWritten as exc:
-                # The whole batch is committed: name every number left without files.
-                raise FilesNotWritten(tuple(inv.number for _, inv in planned[index:]),
-                                      exc.out_dir, exc.why) from None
+            paths = (out_dir / f"{invoice.number}.pdf", out_dir / f"{invoice.number}.xml")
         lines.append(_line(item.entry, item.charge, invoice.number, "invoice", invoice.total,
                            paths=paths))
-    return lines, skipped
+    return lines, skipped, next_ahead
 
 
 def _issue_credit(credit: _CreditDue, issue_date: date, register: Register,
