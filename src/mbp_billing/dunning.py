@@ -40,7 +40,7 @@ from typing import Any, Final
 import attrs
 
 from .errors import FilesNotWritten, InvalidValue, RegisterConflict
-from .issuing import check_out_dir
+from .issuing import check_out_dir, write_atomically
 from .ledger import build_ledger
 from .money import money_str
 from .register import Register, StoredDocument, StoredReminder
@@ -306,8 +306,7 @@ def write_reminder_file(path: Path, data: bytes) -> Path:
 
 def _write_file(path: Path, data: bytes) -> Path:
     """:func:`write_reminder_file` letting the system's ``OSError`` through."""
-    if path.is_file() and path.read_bytes() == data:
-        return path
+    return write_atomically(path, data)
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")

@@ -44,6 +44,7 @@ __all__ = [
     "render_files",
     "require_buyer",
     "sweep_temporary_files",
+    "write_atomically",
     "write_files",
 ]
 
@@ -283,6 +284,33 @@ def _check_path_length(out_dir: Path) -> None:
 #: pre-planted symbolic link), not inherited by child processes.
 _EXCLUSIVE: Final = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
                      | getattr(os, "O_BINARY", 0))
+
+
+def write_atomically(path: Path, data: bytes, *, sync: bool = True) -> Path:
+    """Write ``data`` to ``path`` whole or not at all; nothing when it holds them already.
+
+    The one way mbp_billing writes a file it produced (documents, reminder
+    letters): the bytes go to a temporary name created exclusively (never an
+    existing file or a pre-planted link), are flushed to disk with ``sync``,
+    and are renamed over ``path`` in one step, so a reader sees the old file
+    or the whole new one.  The folder is made when missing.
+
+    Raises:
+        OSError: the system's reason, for the caller to report (a full disk,
+            a folder that cannot be written).
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> target = pathlib.Path(tempfile.mkdtemp()) / "letters" / "a.pdf"
+        >>> write_atomically(target, b"%PDF-1.4").read_bytes()
+        b'%PDF-1.4'
+        >>> sorted(p.name for p in target.parent.iterdir())
+        ['a.pdf']
+    """
+    if regular_file_bytes(path) != data:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, data, sync=sync)
+    return path
 
 
 def _atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
