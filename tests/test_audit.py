@@ -219,6 +219,53 @@ def test_a_read_only_copy_verifies(paid: tuple[Path, Path, str], tmp_path: Path)
     assert hashlib.sha256(copy.read_bytes()).hexdigest() == before
 
 
+def _copy_with_unmerged_wal(register: Path, folder: Path) -> Path:
+    """A copy of ``register`` and its -wal file, taken while a payment is only in the log."""
+    keeper = sqlite3.connect(register)  # keeps the log from being merged at close
+    keeper.execute("PRAGMA wal_autocheckpoint = 0")
+    keeper.execute("SELECT COUNT(*) FROM documents").fetchone()
+    with Register.open(register) as reg:
+        reg.record_payment("F000001", Decimal("5.00"), date(2026, 4, 2))
+    wal = register.with_name(register.name + "-wal")
+    assert wal.stat().st_size > 0
+    folder.mkdir()
+    copy = folder / "register.sqlite3"
+    shutil.copy(register, copy)
+    shutil.copy(wal, folder / "register.sqlite3-wal")
+    keeper.close()
+    return copy
+
+
+def test_read_only_fallback_refuses_a_register_with_an_unmerged_wal(
+        paid: tuple[Path, Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On read-only storage the register is opened immutable, which ignores the -wal file:
+    a non-empty one is refused, naming the file and the fix, instead of verifying stale
+    data (a payment only in the log would be missing)."""
+    register, _, _ = paid
+    copy = _copy_with_unmerged_wal(register, tmp_path / "archive")
+    real = sqlite3.connect
+
+    class Unreadable(sqlite3.Connection):
+        # What mode=ro gives where SQLite cannot make its -shm file: the first read fails.
+        def execute(self, *args: object, **kwargs: object) -> sqlite3.Cursor:
+            raise sqlite3.OperationalError("unable to open database file")
+
+    def fail_plain(database: str, *args: object, **kwargs: object) -> sqlite3.Connection:
+        if "mode=ro" in database and "immutable=1" not in database:
+            return real(":memory:", factory=Unreadable)
+        return real(database, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite3, "connect", fail_plain)
+    with pytest.raises(InvalidValue) as caught:
+        Register.open(copy, read_only=True)
+    message = str(caught.value)
+    assert f"{copy}-wal" in message and "writable" in message and "checkpointed" in message
+    # An empty log holds nothing to miss: the immutable open goes ahead.
+    (tmp_path / "archive" / "register.sqlite3-wal").write_bytes(b"")
+    with Register.open(copy, read_only=True) as reg:
+        assert len(reg.payments()) == 3
+
+
 # -- registers of the previous version -------------------------------------------------
 
 def _documents_rows(path: Path) -> list[tuple[object, ...]]:

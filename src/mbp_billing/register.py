@@ -915,12 +915,17 @@ def _connect_read_only(target: Path) -> sqlite3.Connection:
     ``mode=ro`` never creates or changes the file; where even SQLite's
     shared-memory file cannot be made (a read-only folder or medium), the
     file is opened ``immutable``: nothing else can be writing to it there.
+    ``immutable`` ignores a ``-wal`` file beside the register, so one that is
+    not empty (commits not yet checkpointed into the file) is refused rather
+    than read past: the register would look older than it is.
     """
     from urllib.parse import quote
 
     # file:// and an empty authority: a path that starts with // stays a path.
     uri = f"file://{quote(str(target.absolute()))}?mode=ro"
     for suffix in ("", "&immutable=1"):
+        if suffix:
+            _refuse_unmerged_wal(target)
         db = sqlite3.connect(uri + suffix, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
                              isolation_level=None, check_same_thread=False)
         try:
@@ -932,6 +937,26 @@ def _connect_read_only(target: Path) -> sqlite3.Connection:
             if suffix:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _refuse_unmerged_wal(target: Path) -> None:
+    """Raise if ``target``'s ``-wal`` file holds commits an immutable open would miss."""
+    wal = target.with_name(target.name + "-wal")
+    try:
+        size = wal.stat().st_size
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise InvalidValue("register", str(target),
+                           f"its write-ahead log {wal} cannot be read ({exc.strerror}); copy "
+                           "the register with its -wal file to writable storage") from None
+    if size > 0:
+        raise InvalidValue("register", str(target),
+                           f"is on read-only storage with a write-ahead log {wal} that is not "
+                           "merged into it, which a read-only open would ignore (stale data); "
+                           "copy the register together with its -wal file to writable "
+                           "storage, or open it once where it is writable so the log is "
+                           "checkpointed")
 
 
 class Register(_ReminderStore):
