@@ -117,7 +117,9 @@ def test_a_register_truncated_after_a_kept_head_fails_verify(
         paid: tuple[Path, Path, str]) -> None:
     """Removing the newest rows leaves a clean-looking chain; the kept head shows it."""
     register, _, head = paid
-    _tamper(register, "DELETE FROM payments WHERE id = 3")
+    # The newest payment and its event (the last in the outbox, so no gap) removed:
+    _tamper(register, "DELETE FROM payments WHERE id = 3", "DROP TRIGGER events_never_deleted",
+            "DELETE FROM events WHERE sequence = (SELECT MAX(sequence) FROM events)")
     assert _verify_json(register)[0] == 0  # a shorter chain is still a chain ...
     code, result = _verify_json(register, "--expect-head", head)
     assert code == 1 and result["ok"] is False  # ... but not the one kept
@@ -267,6 +269,23 @@ def test_read_only_fallback_refuses_a_register_with_an_unmerged_wal(
 
 
 # -- registers of the previous version -------------------------------------------------
+
+def test_verify_reads_the_events_of_a_migrated_register_from_the_upgrade_on(
+        tmp_path: Path) -> None:
+    """Facts from before the upgrade have no event and are not reported; those after it
+    are, even a payment of the same invoice and amount as one from before."""
+    copy = tmp_path / "old.sqlite3"
+    shutil.copy(V1_REGISTER, copy)
+    with Register.open(copy) as reg:
+        reg.record_payment("F000001", Decimal("1500.00"), date(2023, 9, 1))  # as payment 1
+        reg.record_payment("F000002", Decimal("100.00"), date(2024, 2, 1))
+        assert [e.number for e in reg.events()] == ["F000001", "F000002"]
+        assert reg.verify() == []
+    _tamper(copy, "DROP TRIGGER events_never_deleted", "DELETE FROM events WHERE sequence = 2")
+    with Register.open(copy, read_only=True) as reg:
+        assert [str(p) for p in reg.verify()] == [
+            "payment 4: has no event in the outbox (its event was deleted or never written)"]
+
 
 def _documents_rows(path: Path) -> list[tuple[object, ...]]:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
