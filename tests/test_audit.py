@@ -117,7 +117,9 @@ def test_a_register_truncated_after_a_kept_head_fails_verify(
         paid: tuple[Path, Path, str]) -> None:
     """Removing the newest rows leaves a clean-looking chain; the kept head shows it."""
     register, _, head = paid
-    _tamper(register, "DELETE FROM payments WHERE id = 3")
+    # The newest payment and its event (the last in the outbox, so no gap) removed:
+    _tamper(register, "DELETE FROM payments WHERE id = 3", "DROP TRIGGER events_never_deleted",
+            "DELETE FROM events WHERE sequence = (SELECT MAX(sequence) FROM events)")
     assert _verify_json(register)[0] == 0  # a shorter chain is still a chain ...
     code, result = _verify_json(register, "--expect-head", head)
     assert code == 1 and result["ok"] is False  # ... but not the one kept
@@ -219,7 +221,71 @@ def test_a_read_only_copy_verifies(paid: tuple[Path, Path, str], tmp_path: Path)
     assert hashlib.sha256(copy.read_bytes()).hexdigest() == before
 
 
+def _copy_with_unmerged_wal(register: Path, folder: Path) -> Path:
+    """A copy of ``register`` and its -wal file, taken while a payment is only in the log."""
+    keeper = sqlite3.connect(register)  # keeps the log from being merged at close
+    keeper.execute("PRAGMA wal_autocheckpoint = 0")
+    keeper.execute("SELECT COUNT(*) FROM documents").fetchone()
+    with Register.open(register) as reg:
+        reg.record_payment("F000001", Decimal("5.00"), date(2026, 4, 2))
+    wal = register.with_name(register.name + "-wal")
+    assert wal.stat().st_size > 0
+    folder.mkdir()
+    copy = folder / "register.sqlite3"
+    shutil.copy(register, copy)
+    shutil.copy(wal, folder / "register.sqlite3-wal")
+    keeper.close()
+    return copy
+
+
+def test_read_only_fallback_refuses_a_register_with_an_unmerged_wal(
+        paid: tuple[Path, Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On read-only storage the register is opened immutable, which ignores the -wal file:
+    a non-empty one is refused, naming the file and the fix, instead of verifying stale
+    data (a payment only in the log would be missing)."""
+    register, _, _ = paid
+    copy = _copy_with_unmerged_wal(register, tmp_path / "archive")
+    real = sqlite3.connect
+
+    class Unreadable(sqlite3.Connection):
+        # What mode=ro gives where SQLite cannot make its -shm file: the first read fails.
+        def execute(self, *args: object, **kwargs: object) -> sqlite3.Cursor:
+            raise sqlite3.OperationalError("unable to open database file")
+
+    def fail_plain(database: str, *args: object, **kwargs: object) -> sqlite3.Connection:
+        if "mode=ro" in database and "immutable=1" not in database:
+            return real(":memory:", factory=Unreadable)
+        return real(database, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite3, "connect", fail_plain)
+    with pytest.raises(InvalidValue) as caught:
+        Register.open(copy, read_only=True)
+    message = str(caught.value)
+    assert f"{copy}-wal" in message and "writable" in message and "checkpointed" in message
+    # An empty log holds nothing to miss: the immutable open goes ahead.
+    (tmp_path / "archive" / "register.sqlite3-wal").write_bytes(b"")
+    with Register.open(copy, read_only=True) as reg:
+        assert len(reg.payments()) == 3
+
+
 # -- registers of the previous version -------------------------------------------------
+
+def test_verify_reads_the_events_of_a_migrated_register_from_the_upgrade_on(
+        tmp_path: Path) -> None:
+    """Facts from before the upgrade have no event and are not reported; those after it
+    are, even a payment of the same invoice and amount as one from before."""
+    copy = tmp_path / "old.sqlite3"
+    shutil.copy(V1_REGISTER, copy)
+    with Register.open(copy) as reg:
+        reg.record_payment("F000001", Decimal("1500.00"), date(2023, 9, 1))  # as payment 1
+        reg.record_payment("F000002", Decimal("100.00"), date(2024, 2, 1))
+        assert [e.number for e in reg.events()] == ["F000001", "F000002"]
+        assert reg.verify() == []
+    _tamper(copy, "DROP TRIGGER events_never_deleted", "DELETE FROM events WHERE sequence = 2")
+    with Register.open(copy, read_only=True) as reg:
+        assert [str(p) for p in reg.verify()] == [
+            "payment 4: has no event in the outbox (its event was deleted or never written)"]
+
 
 def _documents_rows(path: Path) -> list[tuple[object, ...]]:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

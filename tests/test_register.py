@@ -161,7 +161,69 @@ def test_verify_names_a_tampered_or_deleted_payment(register: Register,
     register.record_payment("F000001", Decimal("200.00"), date(2024, 1, 21))
     head = register.last_chain()
     tamper(register_location, "UPDATE payments SET amount = '1000.00' WHERE id = 1", "payments")
-    assert [p.number for p in register.verify()] == ["payment 1"]
+    # ... and its event (the outbox) no longer agrees with it.
+    assert [p.number for p in register.verify()] == ["payment 1", "event 2"]
     tamper(register_location, "DELETE FROM payments WHERE id = 2", "payments")
     problems = register.verify(expect_head=head)
     assert any(p.number is None and head in p.message for p in problems)
+
+
+# -- verify reads the outbox (events) -------------------------------------------------
+
+def _announced(register: Register) -> None:
+    """Two invoices, a payment and its reversal, a reminder: events 1 to 5, verify clean."""
+    with register.transaction():
+        register.insert(_invoice("F000001"), pdf=b"p", xml=b"x")
+        register.insert(_invoice("F000002"), pdf=b"p", xml=b"x")
+    paid = register.record_payment("F000001", Decimal("100.00"), date(2024, 1, 20))
+    register.reverse_payment(paid.id, reason="wrong invoice", on=date(2024, 1, 21))
+    with register.transaction():
+        register.insert_reminder({"buyer_kbo": register.documents()[1].buyer_kbo, "level": 1,
+                                  "reminded_on": "2024-03-01", "invoices": ["F000002"],
+                                  "amount_open": "7000.00"}, pdf=b"%PDF-")
+    assert [(e.type, e.number, str(e.amount)) for e in register.events()] == [
+        ("invoice", "F000001", "7000.00"), ("invoice", "F000002", "7000.00"),
+        ("payment", "F000001", "100.00"), ("payment", "F000001", "-100.00"),
+        ("reminder", "R000001", "7000.00")]
+    assert register.verify() == []
+
+
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("DELETE FROM events WHERE sequence = 2",
+     ["event 2 is missing", "F000002: has no event"]),
+    ("DELETE FROM events WHERE sequence = 4",
+     ["event 4 is missing", "payment 2: has no event"]),
+    ("DELETE FROM events WHERE sequence = 5", ["R000001: has no event"]),  # the last: no gap
+    ("UPDATE events SET amount = '1.00' WHERE sequence = 1",
+     ["event 1: disagrees with F000001: amount '1.00', recorded '7000.00'"]),
+    ("UPDATE events SET type = 'credit_note' WHERE sequence = 2",
+     ["event 2: disagrees with F000002: type 'credit_note', recorded 'invoice'"]),
+    ("UPDATE events SET number = 'F000009' WHERE sequence = 2",
+     ["event 2: announces a invoice of F000009 that is not in the register",
+      "F000002: has no event"]),
+    ("UPDATE events SET amount = '100.00' WHERE sequence = 4",  # a reversal is negative
+     ["event 4: disagrees with payment 2: amount '100.00', recorded '-100.00'"]),
+    ("UPDATE events SET buyer_kbo = '0000000000' WHERE sequence = 5",
+     ["event 5: disagrees with R000001: buyer_kbo '0000000000'"]),
+])
+def test_verify_names_a_deleted_or_altered_event(register: Register, register_location: Any,
+                                                 sql: str, expected: list[str]) -> None:
+    """On both backends the outbox must match the facts one for one: a gap in the sequence,
+    an event that disagrees with its fact or names none, a fact without its event."""
+    _announced(register)
+    tamper(register_location, sql, "events")
+    problems = [str(p) for p in register.verify()]
+    assert len(problems) == len(expected), problems
+    for problem, words in zip(problems, expected, strict=True):
+        assert words in problem
+
+
+def test_verify_names_facts_whose_newest_events_were_removed(register: Register,
+                                                       register_location: Any) -> None:
+    """The newest events removed (no gap left): the facts they announced are named."""
+    _announced(register)
+    tamper(register_location, "DELETE FROM events WHERE sequence >= 3", "events")
+    assert [str(p) for p in register.verify()] == [
+        "payment 1: has no event in the outbox (its event was deleted or never written)",
+        "payment 2: has no event in the outbox (its event was deleted or never written)",
+        "R000001: has no event in the outbox (its event was deleted or never written)"]

@@ -523,6 +523,7 @@ def test_verify_names_a_deleted_reminder(register: Path) -> None:
     _remind(register, FIRST)
     problems = _tamper(register, "DELETE FROM reminders WHERE id = 2")
     assert problems == [
+        "PROBLEM event 36: announces a reminder of R000002 that is not in the register",
         "PROBLEM reminder 3: reminder 2 is missing (deleted behind the tool's back)",
         "PROBLEM reminder 3: reminder chain broken: previous link does not match"]
 
@@ -540,6 +541,10 @@ def test_a_kept_reminders_head_verifies_and_catches_the_newest_letters_removed(
     db.execute("DROP TRIGGER reminders_never_deleted")
     db.execute("DELETE FROM reminders WHERE reminded_on = ?", (SECOND.isoformat(),))
     db.execute(f"DELETE FROM reminders WHERE chain = '{head}'")
+    # Their events go too (the newest ones), so the outbox shows no gap either.
+    db.execute("DROP TRIGGER events_never_deleted")
+    db.execute("DELETE FROM events WHERE type = 'reminder' AND CAST(substr(number, 2) AS "
+               "INTEGER) > (SELECT COALESCE(MAX(id), 0) FROM reminders)")
     db.close()
     with Register.open(register) as reg:
         problems = [str(p) for p in reg.verify(expect_head=head)]
@@ -571,7 +576,9 @@ def test_verify_names_an_inserted_reminder(register: Path) -> None:
                        "amount_open, content, pdf, pdf_sha256, prev_chain, chain) "
                        "SELECT buyer_kbo, level, reminded_on, invoices, amount_open, content, "
                        "pdf, pdf_sha256, prev_chain, chain FROM reminders WHERE id = 1")
-    assert problems == ["PROBLEM reminder 8: reminder chain broken: previous link does not "
+    assert problems == ["PROBLEM R000008: has no event in the outbox (its event was deleted "
+                        "or never written)",
+                        "PROBLEM reminder 8: reminder chain broken: previous link does not "
                         "match"]
 
 

@@ -129,6 +129,20 @@ def test_documents_and_payments_tables_read_without_writing(tmp_path: Path) -> N
     assert not wal.exists() or wal.stat().st_size == 0
 
 
+def test_payments_table_shows_reversals_and_nets_them_out(tmp_path: Path) -> None:
+    """A reversal is a row with a negative amount, the id of the payment it undoes in
+    ``reverses`` and its ``reason``; the amount total is net of it."""
+    path = _small_register(tmp_path)
+    with Register.open(path) as reg:
+        reg.reverse_payment(2, reason="booked on the wrong invoice", on=date(2024, 2, 11))
+    pays = payments_table(path)
+    assert pays.columns[-2:] == ("reverses", "reason")
+    assert [(r["id"], r["amount"], r["reverses"], r["reason"]) for r in pays] == [
+        (1, Decimal("3500.00"), None, None), (2, Decimal("1000.00"), None, None),
+        (3, Decimal("-1000.00"), 2, "booked on the wrong invoice")]
+    assert pays.total("amount") == Decimal("3500.00")
+
+
 def test_an_open_register_stays_open(tmp_path: Path) -> None:
     """Given an open Register, the tables read it and leave it open for the caller."""
     with Register.open(_small_register(tmp_path)) as reg:

@@ -915,12 +915,17 @@ def _connect_read_only(target: Path) -> sqlite3.Connection:
     ``mode=ro`` never creates or changes the file; where even SQLite's
     shared-memory file cannot be made (a read-only folder or medium), the
     file is opened ``immutable``: nothing else can be writing to it there.
+    ``immutable`` ignores a ``-wal`` file beside the register, so one that is
+    not empty (commits not yet checkpointed into the file) is refused rather
+    than read past: the register would look older than it is.
     """
     from urllib.parse import quote
 
     # file:// and an empty authority: a path that starts with // stays a path.
     uri = f"file://{quote(str(target.absolute()))}?mode=ro"
     for suffix in ("", "&immutable=1"):
+        if suffix:
+            _refuse_unmerged_wal(target)
         db = sqlite3.connect(uri + suffix, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
                              isolation_level=None, check_same_thread=False)
         try:
@@ -932,6 +937,26 @@ def _connect_read_only(target: Path) -> sqlite3.Connection:
             if suffix:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _refuse_unmerged_wal(target: Path) -> None:
+    """Raise if ``target``'s ``-wal`` file holds commits an immutable open would miss."""
+    wal = target.with_name(target.name + "-wal")
+    try:
+        size = wal.stat().st_size
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise InvalidValue("register", str(target),
+                           f"its write-ahead log {wal} cannot be read ({exc.strerror}); copy "
+                           "the register with its -wal file to writable storage") from None
+    if size > 0:
+        raise InvalidValue("register", str(target),
+                           f"is on read-only storage with a write-ahead log {wal} that is not "
+                           "merged into it, which a read-only open would ignore (stale data); "
+                           "copy the register together with its -wal file to writable "
+                           "storage, or open it once where it is writable so the log is "
+                           "checkpointed")
 
 
 class Register(_ReminderStore):
@@ -1503,7 +1528,7 @@ class Register(_ReminderStore):
         return [(str(n), str(p), str(x)) for n, p, x in rows]
 
     def verify(self, expect_head: str | None = None) -> list[Problem]:
-        """Check the hash chain, gapless numbering, stored files and payments.
+        """Check the hash chain, gapless numbering, stored files, payments and events.
 
         Also checks that the columns the ledger reads (amount, buyer, dates,
         ...) still agree with the hashed content, so an altered column is
@@ -1519,7 +1544,9 @@ class Register(_ReminderStore):
         problems: list[Problem] = []
         links: list[tuple[str, str, str]] = []  # (label, prev_chain, chain), in table order
         counters: dict[str, list[int]] = {}
+        facts: dict[str, tuple[str, ...]] = {}  # label -> what its event must say
         for row in self._db.execute(f"SELECT {_COLUMNS} FROM documents ORDER BY seq").fetchall():
+            facts[str(row[1])] = (str(row[2]), str(row[1]), str(row[3]), str(row[6]))
             try:
                 stored = _stored(row)
                 series, counter = counter_of(stored.number)
@@ -1560,7 +1587,9 @@ class Register(_ReminderStore):
                 problems.append(Problem(None, None, f"schema version {version} recorded, but "
                                                     "the payments are sealed: the version "
                                                     "record was removed or altered"))
-            problems.extend(self._verify_payments(links))
+            problems.extend(self._verify_payments(links, facts))
+        if self._db.has_table("events"):
+            problems.extend(self._verify_events(links, facts))
         # A head kept from remind (reminders_chain_head) is looked for in the
         # reminders' own chain: removing the newest letters is caught the same way.
         in_reminders = expect_head is not None and self._in_reminder_chain(expect_head)
@@ -1574,11 +1603,14 @@ class Register(_ReminderStore):
         return self._db.execute("SELECT 1 FROM reminders WHERE chain = ?",
                                 (head,)).fetchone() is not None
 
-    def _verify_payments(self, links: list[tuple[str, str, str]]) -> list[Problem]:
+    def _verify_payments(self, links: list[tuple[str, str, str]],
+                         facts: dict[str, tuple[str, ...]]) -> list[Problem]:
         problems: list[Problem] = []
         for row in self._db.execute(f"SELECT {_PAYMENT_COLUMNS} FROM payments "
                                     "ORDER BY id").fetchall():
             label = f"payment {row[0]}"
+            invoice = facts.get(str(row[1]))
+            facts[label] = ("payment", str(row[1]), invoice[2] if invoice else "?", str(row[2]))
             content_hash, prev, chain = row[9:12]
             if content_hash is None or prev is None or chain is None:
                 problems.append(Problem(label, None, "is not sealed in the hash chain "
@@ -1596,6 +1628,68 @@ class Register(_ReminderStore):
                 problems.append(Problem(label, None, f"row cannot be read ({exc})"))
         return problems
 
+    def _verify_events(self, links: list[tuple[str, str, str]],
+                       facts: dict[str, tuple[str, ...]]) -> list[Problem]:
+        """Check the outbox against the facts: no event deleted, none without its fact.
+
+        Each event must name its fact and agree with it (type, number,
+        buyer, amount); each fact recorded since the events began must have
+        its event.  Version 3 made the events table without recording where
+        events begin, so the facts of a migrated register from before the
+        upgrade (the documents and payments before the first announced one,
+        in chain order) have none and are not reported.
+        """
+        problems: list[Problem] = []
+        rows = self._db.execute("SELECT sequence, type, number, buyer_kbo, amount FROM events "
+                                "ORDER BY sequence").fetchall()
+        expected = 1
+        for row in rows:
+            if int(row[0]) > expected:
+                problems.append(Problem(None, None, f"events {expected} to {int(row[0]) - 1} "
+                                        "are missing (deleted behind the tool's back)"
+                                        if int(row[0]) - 1 > expected else
+                                        f"event {expected} is missing (deleted behind the "
+                                        "tool's back)"))
+            expected = int(row[0]) + 1
+        said = {int(r[0]): tuple(str(x) for x in r[1:]) for r in rows}
+        reminders: list[str] = []  # all recorded since the events began (same migration)
+        if self._has_reminders_table():
+            for rid, buyer, amount_open in self._db.execute(
+                    "SELECT id, buyer_kbo, amount_open FROM reminders ORDER BY id").fetchall():
+                reminders.append(f"R{int(rid):06d}")
+                facts[reminders[-1]] = ("reminder", reminders[-1], str(buyer), str(amount_open))
+        order = _chain_order(links)
+        begin = _events_begin(order, facts, [e for _, e in sorted(said.items())
+                                             if e[0] != "reminder"])
+        announced: set[str] = set()
+        payments: dict[str, list[str]] = {}  # invoice -> its payments since the events began
+        for label in order[begin:]:
+            if label.startswith("payment "):
+                payments.setdefault(facts[label][1], []).append(label)
+        for seq, event in sorted(said.items()):
+            name = f"event {seq}"
+            if event[0] == "payment":
+                queue = payments.get(event[1], [])
+                label = queue.pop(0) if queue else ""
+            else:
+                label = event[1]
+            fact = facts.get(label)
+            if fact is None or (event[0] == "payment") != label.startswith("payment "):
+                problems.append(Problem(name, None, f"announces a {event[0]} of {event[1]} "
+                                                    "that is not in the register"))
+                continue
+            announced.add(label)
+            for field, told, actual in zip(("type", "number", "buyer_kbo", "amount"), event,
+                                           fact, strict=True):
+                if told != actual:
+                    problems.append(Problem(name, None, f"disagrees with {label}: {field} "
+                                                        f"{told!r}, recorded {actual!r}"))
+        for label in [*order[begin:], *reminders]:
+            if label not in announced:
+                problems.append(Problem(label, None, "has no event in the outbox (its event "
+                                                     "was deleted or never written)"))
+        return problems
+
     def chain_contains(self, head: str) -> bool:
         """Whether ``head`` is the chain value of some row (or ``GENESIS``).
 
@@ -1608,6 +1702,51 @@ class Register(_ReminderStore):
             found = self._db.execute("SELECT 1 FROM payments WHERE chain = ?",
                                      (head,)).fetchone()
         return found is not None or self._in_reminder_chain(head)
+
+
+def _events_begin(order: list[str], facts: dict[str, tuple[str, ...]],
+                  announced: list[tuple[str, ...]]) -> int:
+    """Where, in chain ``order``, the facts announced in the outbox begin.
+
+    At the fact of the first event: its document, or for a payment the
+    latest payment of that invoice and amount that leaves room for every
+    announced fact after it (an earlier instalment of the same amount may be
+    from before the upgrade).  No event at all: nothing is announced (a
+    register migrated with no fact since; an outbox emptied entirely cannot
+    be told from it, the schema not recording where events begin).
+    """
+    if not announced:
+        return len(order)
+    first = announced[0]
+    if first[0] != "payment":
+        return next((i for i, label in enumerate(order) if label == first[1]),
+                    max(len(order) - len(announced), 0))
+    room = len(order) - len(announced)
+    candidates = [i for i, label in enumerate(order[:room + 1]) if label.startswith("payment ")
+                  and facts[label][1] == first[1] and facts[label][3] == first[3]]
+    return candidates[-1] if candidates else max(room, 0)
+
+
+def _chain_order(links: list[tuple[str, str, str]]) -> list[str]:
+    """The labels of ``links`` in the order of recording: followed from ``GENESIS``.
+
+    Rows the walk does not reach (a broken chain, reported elsewhere) follow
+    in table order.
+    """
+    following: dict[str, str] = {}
+    chain_of: dict[str, str] = {}
+    for label, prev, chain in links:
+        following.setdefault(prev, label)
+        chain_of[label] = chain
+    order: list[str] = []
+    seen: set[str] = set()
+    current = GENESIS
+    while current in following and following[current] not in seen:
+        label = following[current]
+        order.append(label)
+        seen.add(label)
+        current = chain_of[label]
+    return order + [label for label, _, _ in links if label not in seen]
 
 
 def _walk_chain(links: list[tuple[str, str, str]], expect_head: str | None) -> list[Problem]:

@@ -140,7 +140,11 @@ def payments_table(register: RegisterLike) -> Table:
     Returns:
         A :class:`~mbp_billing.tables.Table` with ``id``, ``number`` (the
         invoice paid), ``buyer_kbo``, ``buyer_name``, ``amount``,
-        ``paid_on``, ``reference`` and ``source``.
+        ``paid_on``, ``reference``, ``source``, ``reverses`` and ``reason``.
+        A reversal is a row of its own with the opposite (negative)
+        ``amount``, the ``id`` of the payment it undoes in ``reverses`` and
+        why in ``reason`` (both empty on other rows), so the ``amount``
+        total is what was received, net of reversals.
 
     Examples:
         >>> import pathlib, tempfile
@@ -157,10 +161,10 @@ def payments_table(register: RegisterLike) -> Table:
     with _reading(register) as reg:
         buyers = {d.number: (d.buyer_kbo, d.document.buyer.name) for d in reg.documents()}
         rows = tuple((p.id, p.number, *buyers.get(p.number, (None, None)), p.amount, p.paid_on,
-                      p.reference, p.source) for p in reg.payments())
+                      p.reference, p.source, p.reverses, p.reason) for p in reg.payments())
         where = _register_name(reg)
     return Table(("id", "number", "buyer_kbo", "buyer_name", "amount", "paid_on", "reference",
-                  "source"), rows, title=f"Payments in {where}", totals=("amount",))
+                  "source", "reverses", "reason"), rows, title=f"Payments in {where}", totals=("amount",))
 
 
 def _months_of(years: Iterable[int]) -> list[date]:
