@@ -270,12 +270,7 @@ def _refuse_foreign(path: Path, pdf: bytes) -> None:
 
 
 def write_reminder_file(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically, never leaving a half-written file.
-
-    The bytes go to a temporary file in the same folder, created exclusively
-    (``O_EXCL``: never somebody else's file, never one shared with a
-    concurrent writer), flushed to disk, then renamed over ``path`` in one
-    step.  A file that already holds exactly ``data`` is left alone.
+    """Write a letter with :func:`~mbp_billing.issuing.write_atomically`, as documents are.
 
     Args:
         path: the file to write.
@@ -285,18 +280,17 @@ def write_reminder_file(path: Path, data: bytes) -> Path:
         ``path``.
 
     Raises:
-        InvalidValue: the folder cannot be written.
+        InvalidValue: the folder cannot be written (the letter stays
+            recorded in the register; ``remind`` the same day writes it).
 
     Examples:
         >>> import pathlib, tempfile
-        >>> target = pathlib.Path(tempfile.mkdtemp()) / "letters" / "a.pdf"
-        >>> write_reminder_file(target, b"%PDF-1.4").read_bytes()
-        b'%PDF-1.4'
-        >>> sorted(p.name for p in target.parent.iterdir())
-        ['a.pdf']
+        >>> target = pathlib.Path(tempfile.mkdtemp()) / "reminder-0207123407-2023-09-01.pdf"
+        >>> write_reminder_file(target, b"%PDF-1.4") == target
+        True
     """
     try:
-        return _write_file(path, data)
+        return write_atomically(path, data)
     except OSError as exc:
         raise InvalidValue("--out", str(path.parent),
                            f"cannot be written ({exc.strerror}); the reminder is recorded in "
@@ -304,9 +298,6 @@ def write_reminder_file(path: Path, data: bytes) -> Path:
                            "its file") from None
 
 
-def _write_file(path: Path, data: bytes) -> Path:
-    """:func:`write_reminder_file` letting the system's ``OSError`` through."""
-    return write_atomically(path, data)
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
@@ -400,7 +391,7 @@ def remind(register: Register, *, as_of: date, out_dir: Path | None = None,
     paths: list[Path | None] = []
     if out_dir is not None:
         try:
-            paths = [_write_file(_target(out_dir, r), pdf) for r, _, pdf in sent]
+            paths = [write_atomically(_target(out_dir, r), pdf) for r, _, pdf in sent]
         except OSError as exc:
             # Recorded, not written: like an issued invoice whose files are missing
             # (exit 3), repaired by running remind again on the same day.
